@@ -1,0 +1,51 @@
+"""Where the project's files live.
+
+Every path resolves from the project root (or an explicit environment setting), never from the
+current directory, so notebooks, Voila and the command line all find the same files.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _setting(name: str, default: Path) -> Path:
+    value = os.environ.get(name)
+    return Path(value).expanduser().resolve() if value else default
+
+
+def data_dir() -> Path:
+    """Where users put data and where generated data goes (`HANDWRITING_DATA_DIR`)."""
+    return _setting("HANDWRITING_DATA_DIR", PROJECT_ROOT / "data")
+
+
+def cache_dir() -> Path:
+    """Parsed copies of slow-to-read sources (git-ignored, safe to delete)."""
+    return data_dir() / "interim" / "cache"
+
+
+def models_dir() -> Path:
+    return PROJECT_ROOT / "models"
+
+
+def default_model_path() -> Path:
+    """The model the dashboard and the command line use (`HANDWRITING_MODEL` overrides)."""
+    return _setting("HANDWRITING_MODEL", models_dir() / "handwriting.keras")
+
+
+def local_models_dir() -> Path:
+    """Where user training runs save models; git-ignored and never the shipped model."""
+    return models_dir() / "local"
+
+
+def database_path() -> Path:
+    """The SQLite file of predictions (`HANDWRITING_DB` overrides)."""
+    return _setting("HANDWRITING_DB", data_dir() / "predictions.sqlite")
+
+
+def shared_data_dir() -> Path:
+    """The team's real handwriting collection beside the repository (`HANDWRITING_SHARED_DATA`)."""
+    return _setting("HANDWRITING_SHARED_DATA", PROJECT_ROOT.parent / "shared" / "data")
