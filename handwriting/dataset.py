@@ -85,8 +85,9 @@ class Dataset:
 
 
 def _strings(values, n: int, default: str) -> np.ndarray:
-    if values is None:
-        return np.full(n, default, dtype=f"<U{max(len(default), 1)}")
+    if values is None or isinstance(values, str):
+        value = default if values is None else values
+        return np.full(n, value, dtype=f"<U{max(len(value), 1)}")
     values = np.asarray(values).astype(str)
     if values.shape != (n,):
         raise DataError(f"{n} images but {values.shape} per-sample tags")

@@ -4,24 +4,55 @@ The Kaggle A-Z / MNIST convention: white ink on black, the letter's bounding box
 longer side is 20 pixels (keeping the aspect ratio), then placed in 28x28 so that its centre of
 mass is at the centre. Stroke renders, image folders, canvas drawings and photos all end in
 `fit_and_center`, so training data and user input look alike.
+
+What people give us is rarely that clean, so a picture goes through these steps:
+
+1. `load_image`: decode (JPEG at reduced scale through Pillow's draft mode, HEIC through
+   pillow-heif), refuse what is not an image or would not fit in memory, apply EXIF orientation.
+2. `extract_ink`: colour, 16-bit, palette, CMYK and transparency to an ink map (0 = paper,
+   1 = full ink) whatever the polarity; photos get their paper flattened (shadows, uneven light)
+   and an Otsu threshold; ruled and grid lines and specks are removed from the ink mask.
+3. `letter_from_ink`: the letter's components are cropped, thin pen strokes thickened to the
+   training data's stroke width, and the result fitted and centred.
+
+`preprocess_image` runs all three for one letter; `handwriting.segment` uses the first two for
+words and pages.
 """
 
 from __future__ import annotations
 
 import io
+import math
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image, ImageFile, ImageOps
 
 SIZE = 28
 BOX = 20
 INK_LEVEL = 0.1  # fraction of full ink below which a pixel counts as background when cropping
 
+LETTER_SIDE = 500    # working size (longer side, pixels) for one letter: plenty for 28x28
+TEXT_SIDE = 1600     # working size for words and pages, whose letters are a fraction of the frame
+MAX_PIXELS = 90_000_000  # larger pictures are refused (decompression bombs; phones give 12-50 MP)
+STROKE_TARGET = 0.10     # stroke width / letter size of the training data (2 px in the 20 px box)
+STROKE_THIN = 0.075      # strokes thinner than this fraction of the letter size get thickened
+MIN_CONTRAST = 0.15      # ink must be this much darker (on the 0-1 ink scale) than the paper
+MIN_THRESHOLD = 0.12     # photos: the ink threshold never goes below this (paper noise, JPEG)
+
+ImageFile.LOAD_TRUNCATED_IMAGES = False  # a truncated file is an error, not a half-grey letter
+
+_heif_registered = False
+
 
 class NoInkError(ValueError):
     """The picture has nothing to read (a blank canvas or an empty page)."""
+
+
+class ImageReadError(ValueError):
+    """The file is not a picture we can read (not an image, truncated, empty, too large...)."""
 
 
 @dataclass
@@ -34,6 +65,30 @@ class Preprocessed:
     threshold: float | None = None         # ink threshold used, 0-1 on the ink scale
     notes: list[str] = field(default_factory=list)
 
+
+@dataclass
+class InkImage:
+    """A picture's ink at working resolution, ready for cropping letters or segmenting words."""
+
+    ink: np.ndarray            # float32 H x W, 0 = paper, 1 = full ink (lines and specks removed)
+    mask: np.ndarray           # bool H x W, the thresholded and cleaned ink
+    scale: tuple[float, float]  # working pixels per input pixel (x, y)
+    inverted: bool             # dark ink on light paper?
+    threshold: float           # the ink threshold, 0-1 on the ink scale
+    kind: str                  # "drawing" (flat background), "crop" (small, one paper colour), "photo"
+    stroke_width: float        # median stroke width in working pixels (0 when there is no ink)
+    notes: list[str] = field(default_factory=list)
+
+    def to_input(self, box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+        """A (left, top, right, bottom) box in working pixels -> pixels of the input picture."""
+        sx, sy = self.scale
+        left, top, right, bottom = box
+        return (int(math.floor(left / sx)), int(math.floor(top / sy)),
+                int(math.ceil(right / sx)), int(math.ceil(bottom / sy)))
+
+
+# ----------------------------------------------------------------------------------------------
+# fitting and centring (the training data's convention)
 
 def fit_and_center(ink: np.ndarray, level: float = INK_LEVEL) -> tuple[np.ndarray, tuple[int, int, int, int]]:
     """Crop `ink` (H x W, larger = more ink) to its ink, fit it in 20x20 and centre it by mass.
@@ -61,59 +116,504 @@ def fit_and_center(ink: np.ndarray, level: float = INK_LEVEL) -> tuple[np.ndarra
     total = small.sum()
     cy = float(small.sum(axis=1) @ np.arange(new_h)) / total
     cx = float(small.sum(axis=0) @ np.arange(new_w)) / total
-    # Integer shift, as MNIST did; clamp so the 20x20 box stays inside the 28x28 frame.
-    oy = int(np.clip(round(SIZE / 2 - 0.5 - cy), 0, SIZE - new_h))
-    ox = int(np.clip(round(SIZE / 2 - 0.5 - cx), 0, SIZE - new_w))
+    # Integer shift putting the centre of mass at pixel (14, 14), as in MNIST-style data and the
+    # real 28x28 letters; clamp so the 20x20 box stays inside the 28x28 frame.
+    oy = int(np.clip(round(SIZE / 2 - cy), 0, SIZE - new_h))
+    ox = int(np.clip(round(SIZE / 2 - cx), 0, SIZE - new_w))
     out = np.zeros((SIZE, SIZE), dtype=np.float32)
     out[oy:oy + new_h, ox:ox + new_w] = small
     return np.round(out * 255).astype(np.uint8), (int(left), int(top), int(right), int(bottom))
 
 
-def open_image(source: str | Path | bytes | Image.Image) -> Image.Image:
-    """Open a picture from a path, bytes or a PIL image, upright (EXIF orientation applied)."""
-    if isinstance(source, Image.Image):
-        return source
+# ----------------------------------------------------------------------------------------------
+# 1. decoding
+
+def _register_heif() -> None:
+    global _heif_registered
+    if not _heif_registered:
+        try:
+            from pillow_heif import register_heif_opener
+        except ImportError:  # HEIC then reads as "not an image we can read"
+            pass
+        else:
+            register_heif_opener()
+        _heif_registered = True
+
+
+def _describe(source) -> str:
+    if isinstance(source, (str, Path)):
+        return str(source)
     if isinstance(source, (bytes, bytearray, memoryview)):
-        image = Image.open(io.BytesIO(bytes(source)))
+        return f"{len(source)} bytes"
+    return type(source).__name__
+
+
+def _from_array(array: np.ndarray) -> Image.Image:
+    """A grey (H x W), RGB or RGBA (H x W x 3|4) array of uint8, uint16, bool or 0-1 floats."""
+    a = np.asarray(array)
+    if a.ndim not in (2, 3) or (a.ndim == 3 and a.shape[2] not in (1, 3, 4)) or a.size == 0:
+        raise ImageReadError(f"array of shape {a.shape} is not a grey, RGB or RGBA image")
+    if a.ndim == 3 and a.shape[2] == 1:
+        a = a[..., 0]
+    if a.dtype == bool:
+        a = a.astype(np.uint8) * 255
+    elif a.dtype == np.uint16 or (np.issubdtype(a.dtype, np.integer) and a.max(initial=0) > 255):
+        a = (a.astype(np.float64) / 65535.0 * 255.0).round().clip(0, 255).astype(np.uint8)
+    elif np.issubdtype(a.dtype, np.floating):
+        if not np.isfinite(a).all():
+            raise ImageReadError("array has values that are not finite numbers")
+        peak = 1.0 if a.max(initial=0) <= 1.0 else 255.0
+        a = (a / peak * 255.0).round().clip(0, 255).astype(np.uint8)
     else:
-        image = Image.open(source)
-    image.load()
-    return ImageOps.exif_transpose(image)
+        a = a.clip(0, 255).astype(np.uint8)
+    return Image.fromarray(np.ascontiguousarray(a))
+
+
+def load_image(source, max_side: int | None = None) -> tuple[Image.Image, tuple[float, float]]:
+    """Decode a path, bytes, PIL image or array, upright, at most about `max_side` pixels long.
+
+    Returns the image and its scale (x, y) relative to the full-size upright picture, so boxes
+    found at working size can be reported in the input's pixels. Raises ImageReadError for a
+    directory, a missing or empty file, something that is not an image, a truncated file, or a
+    picture over MAX_PIXELS (a decompression bomb).
+    """
+    name = _describe(source)
+    if isinstance(source, np.ndarray):
+        image = _from_array(source)
+    elif isinstance(source, Image.Image):
+        image = source
+    else:
+        _register_heif()
+        if isinstance(source, (bytes, bytearray, memoryview)):
+            data = bytes(source)
+            if not data:
+                raise ImageReadError("empty input (0 bytes): not an image")
+            fp = io.BytesIO(data)
+        else:
+            path = Path(source)
+            if path.is_dir():
+                raise ImageReadError(f"{path}: is a directory, not an image")
+            if not path.is_file():
+                raise ImageReadError(f"{path}: no such file")
+            if path.stat().st_size == 0:
+                raise ImageReadError(f"{path}: empty file (0 bytes), not an image")
+            fp = path
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                image = Image.open(fp)
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
+            raise ImageReadError(f"{name}: picture too large, refused as a decompression bomb ({e})") from None
+        except Exception as e:  # Pillow raises UnidentifiedImageError, OSError, SyntaxError...
+            raise ImageReadError(f"{name}: not an image Pillow can read ({e})") from None
+    w, h = image.size
+    if w * h > MAX_PIXELS:
+        raise ImageReadError(f"{name}: {w}x{h} pixels is over the {MAX_PIXELS:,}-pixel limit "
+                             "(a decompression bomb or a needlessly large picture)")
+    if w == 0 or h == 0:
+        raise ImageReadError(f"{name}: picture of size {w}x{h} has no pixels")
+    try:
+        orientation = image.getexif().get(0x0112, 1)
+    except Exception:
+        orientation = 1
+    if max_side and image.format == "JPEG" and max(w, h) > max_side:
+        # JPEG decodes at 1/2, 1/4 or 1/8 scale for a fraction of the cost (not below max_side).
+        s = max_side / max(w, h)
+        image.draft(image.mode if image.mode in ("L", "RGB") else None, (math.ceil(w * s), math.ceil(h * s)))
+    try:
+        image.load()
+        if getattr(image, "n_frames", 1) > 1:
+            image.seek(0)  # animated GIF or multi-page TIFF: the first frame
+    except Exception as e:
+        raise ImageReadError(f"{name}: the picture data is broken or truncated ({e})") from None
+    if orientation in (5, 6, 7, 8):
+        w, h = h, w  # the upright picture's full size
+    if orientation != 1:
+        image = ImageOps.exif_transpose(image)
+    if max_side and max(image.size) > max_side:
+        s = max_side / max(image.size)
+        size = (max(1, round(image.size[0] * s)), max(1, round(image.size[1] * s)))
+        if image.mode not in ("1", "L", "LA", "RGB", "RGBA", "I", "F", "I;16", "CMYK"):
+            image = image.convert("RGBA" if "transparency" in image.info or "A" in image.mode else "RGB")
+        if image.mode == "1":
+            image = image.convert("L")
+        image = image.resize(size, Image.Resampling.BOX)  # area average: thin strokes stay grey
+    return image, (image.size[0] / w, image.size[1] / h)
+
+
+def open_image(source: str | Path | bytes | Image.Image) -> Image.Image:
+    """Open a picture from a path, bytes, a PIL image or an array, upright (EXIF orientation applied)."""
+    return load_image(source)[0]
+
+
+# ----------------------------------------------------------------------------------------------
+# 2. ink
+
+def _channels(image: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
+    """Float 0-1 channels (H x W x C, C = 1 or 3) and alpha (H x W) or None, for any mode."""
+    mode = image.mode
+    if mode == "P":
+        image = image.convert("RGBA" if "transparency" in image.info else "RGB")
+    elif mode == "PA":
+        image = image.convert("RGBA")
+    elif mode in ("CMYK", "YCbCr", "LAB", "HSV", "RGBX", "RGBa", "La"):
+        image = image.convert("RGB")
+    elif mode == "1":
+        image = image.convert("L")
+    elif mode == "L" and "transparency" in image.info:
+        image = image.convert("LA")
+    elif mode == "RGB" and "transparency" in image.info:
+        image = image.convert("RGBA")
+    mode = image.mode
+    if mode.startswith("I") or mode == "F":
+        a = np.asarray(image, dtype=np.float32)
+        if a.ndim == 3:  # some Pillow builds give I;16 as (H, W, 1)
+            a = a[..., 0]
+        peak = float(a.max(initial=0))
+        div = 65535.0 if mode.startswith("I;16") or peak > 255 else (1.0 if mode == "F" and peak <= 1 else 255.0)
+        return np.clip(a / div, 0, 1)[..., None], None
+    a = np.asarray(image, dtype=np.float32) / 255.0
+    if a.ndim == 2:
+        return a[..., None], None
+    if mode in ("LA",):
+        return a[..., :1], a[..., 1]
+    if mode == "RGBA":
+        return a[..., :3], a[..., 3]
+    return a[..., :3], None
+
+
+def _composite(colour: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """Flatten transparency onto a backdrop that contrasts with what is opaque.
+
+    Ink drawn as opaque pixels on transparency (whatever its RGB, even when the RGB is the same
+    everywhere and the ink lives only in the alpha channel) becomes ink; a transparent letter cut
+    out of an opaque sheet becomes ink too.
+    """
+    weight = alpha.sum()
+    if weight <= 0:  # fully transparent: a blank picture
+        return np.zeros_like(colour)
+    opaque_lum = float((colour.mean(axis=2) * alpha).sum() / weight)
+    backdrop = 1.0 if opaque_lum < 0.5 else 0.0
+    return colour * alpha[..., None] + backdrop * (1.0 - alpha[..., None])
 
 
 def ink_from_image(image: Image.Image) -> tuple[np.ndarray, bool]:
     """Grey levels as ink (0 = background, 1 = full ink) and whether the picture was inverted.
 
     A picture whose ink lives only in the alpha channel (as some drawing apps save) reads as ink.
-    Otherwise the background is the brighter or darker side by the border's median.
+    The background is the colour of most pixels; ink is how far a pixel is from it, in any colour.
+    No paper flattening: that is `extract_ink`'s job.
     """
-    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
-        rgba = np.asarray(image.convert("RGBA"), dtype=np.float32) / 255.0
-        alpha = rgba[..., 3]
-        if alpha.min() < 0.99:
-            grey = rgba[..., :3].mean(axis=2)
-            opaque = alpha > 0.5
-            # Ink is what is opaque and differs from the opaque background; if everything opaque is
-            # ink (transparent background), alpha alone is the ink.
-            if opaque.mean() < 0.5 or np.ptp(grey[opaque]) < 0.2 if opaque.any() else True:
-                return alpha, False
-            background = np.median(grey[opaque])
-            ink = np.abs(grey - background) * alpha
-            return ink, bool(background > 0.5)
-    grey = np.asarray(image.convert("F"), dtype=np.float32)
-    grey = grey / (65535.0 if grey.max() > 255 else 255.0)
-    border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
-    inverted = bool(np.median(border) > 0.5)
-    ink = 1.0 - grey if inverted else grey
-    return ink, inverted
+    colour, inverted = _paper_light(image)
+    bg = np.median(colour.reshape(-1, colour.shape[2]), axis=0)
+    ink = np.clip((bg - colour).max(axis=2) / max(float(bg.max()), 0.05), 0.0, 1.0)
+    return ink.astype(np.float32), inverted
 
 
-def preprocess_image(source: str | Path | bytes | Image.Image) -> Preprocessed:
-    """Any picture of one letter -> the 28x28 model input plus what was decided."""
-    image = open_image(source)
-    ink, inverted = ink_from_image(image)
-    background = float(np.median(ink))
-    ink = np.clip(ink - background, 0.0, None)
-    threshold = INK_LEVEL
-    x, bbox = fit_and_center(ink, threshold)
-    return Preprocessed(x, inverted=inverted, bbox=bbox, threshold=threshold)
+def _paper_light(image: Image.Image) -> tuple[np.ndarray, bool]:
+    """Channels turned so the paper is light and ink dark, and whether the input already was so."""
+    colour, alpha = _channels(image)
+    if alpha is not None and alpha.min() < 0.99:
+        colour = _composite(colour, alpha)
+    lum = colour.mean(axis=2) if colour.shape[2] == 3 else colour[..., 0]
+    # Ink is a minority of pixels, so the median is the paper (the border can be a dark table).
+    light_paper = bool(np.median(lum) >= 0.5)
+    return (colour if light_paper else 1.0 - colour), light_paper
+
+
+def _paper_estimate(colour: np.ndarray) -> tuple[np.ndarray, str]:
+    """The paper's colour at every pixel: constant for drawings, local for photos."""
+    h, w, c = colour.shape
+    lum = colour.mean(axis=2)
+    med = float(np.median(lum))
+    flat = float(np.mean(np.abs(lum - med) <= 0.5 / 255))  # exactly one colour: drawn, not photographed
+    bright = colour[lum >= med]
+    global_bg = np.median(bright, axis=0) if len(bright) else np.ones(c, np.float32)
+    if flat >= 0.5 or min(h, w) < 48:
+        # A canvas or a small tight crop: one paper colour (flattening would eat thick strokes).
+        return np.broadcast_to(global_bg.astype(np.float32), colour.shape), ("drawing" if flat >= 0.5 else "crop")
+    # Photo: the paper's brightness in blocks (a high percentile skips the ink), a median over
+    # neighbouring blocks for blocks full of ink, then smooth interpolation in between.
+    b = max(8, round(max(h, w) / 12))
+    ny, nx = math.ceil(h / b), math.ceil(w / b)
+    padded = np.pad(colour, ((0, ny * b - h), (0, nx * b - w), (0, 0)), mode="edge")
+    blocks = padded.reshape(ny, b, nx, b, c).transpose(0, 2, 1, 3, 4).reshape(ny, nx, b * b, c)
+    k = int(0.9 * (b * b - 1))
+    grid = np.partition(blocks, k, axis=2)[:, :, k, :]
+    from scipy import ndimage  # scipy is heavy to import; only photos need it here
+
+    grid = ndimage.median_filter(grid, size=(3, 3, 1), mode="nearest")
+    out = np.empty_like(colour)
+    for ch in range(c):
+        g = Image.fromarray(np.ascontiguousarray(grid[..., ch]), mode="F")
+        # Block centres sit at (i + 0.5) * b: resize the grid to the padded size and crop.
+        out[..., ch] = np.asarray(g.resize((nx * b, ny * b), Image.Resampling.BILINEAR))[:h, :w]
+    return out, "photo"
+
+
+def _otsu(values: np.ndarray, bins: int = 128) -> float:
+    hist, edges = np.histogram(values, bins=bins, range=(0.0, 1.0))
+    hist = hist.astype(np.float64)
+    centres = (edges[:-1] + edges[1:]) / 2
+    w0 = np.cumsum(hist)
+    w1 = w0[-1] - w0
+    m0 = np.cumsum(hist * centres)
+    mt = m0[-1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        between = (mt * w0 / w0[-1] - m0) ** 2 / (w0 * w1)
+    between = np.nan_to_num(between)
+    return float(edges[int(np.argmax(between)) + 1])
+
+
+def _runs(mask: np.ndarray, min_len: int) -> np.ndarray:
+    """The pixels of horizontal runs of True at least `min_len` long."""
+    padded = np.zeros((mask.shape[0], mask.shape[1] + 2), dtype=np.int8)
+    padded[:, 1:-1] = mask
+    d = np.diff(padded, axis=1)
+    starts = np.argwhere(d == 1)
+    ends = np.argwhere(d == -1)
+    out = np.zeros(mask.shape, dtype=bool)
+    long = (ends[:, 1] - starts[:, 1]) >= min_len
+    for (row, s), (_, e) in zip(starts[long], ends[long]):
+        out[row, s:e] = True
+    return out
+
+
+def stroke_width(mask: np.ndarray) -> float:
+    """Typical stroke width (pixels) of a binary ink mask."""
+    if not mask.any():
+        return 0.0
+    from scipy import ndimage
+
+    dist = ndimage.distance_transform_edt(mask)
+    # Across a stroke of width w the distance to the edge runs 1..w/2, so its mean is about w/4.
+    return float(4.0 * dist[mask].mean() - 1.0)
+
+
+def _line_candidates(mask: np.ndarray, min_len: int) -> list[tuple[int, tuple[slice, slice], np.ndarray]]:
+    """Long straight horizontal (axis 0) and vertical (axis 1) segments: (axis, box, pixels)."""
+    from scipy import ndimage
+
+    found = []
+    for axis in (0, 1):
+        m = mask if axis == 0 else mask.T
+        w = m.shape[1]
+        # A band a few pixels high catches lines photographed a few degrees off the horizontal.
+        tol = max(1, int(round(0.006 * w)))
+        band = ndimage.maximum_filter1d(m.astype(np.uint8), size=2 * tol + 1, axis=0).astype(bool)
+        lines = _runs(band, min(min_len, w)) & m
+        if not lines.any():
+            continue
+        labels, _ = ndimage.label(lines, structure=np.ones((3, 3)))
+        for i, sl in enumerate(ndimage.find_objects(labels), start=1):
+            if sl[1].stop - sl[1].start < min(min_len, w):
+                continue
+            seg = np.zeros_like(m)
+            seg[sl] = labels[sl] == i
+            found.append((axis, sl, seg if axis == 0 else seg.T))
+    return found
+
+
+def _remove_lines(mask: np.ndarray, sw: float, text: bool, notes: list[str]) -> np.ndarray:
+    """Remove ruled and grid lines: long straight segments that are not part of the writing.
+
+    In a picture of one letter a long segment is a line when it is thinner than the writing, or
+    when it stays apart from the writing and runs past it or along the picture's border; a T's
+    bar (as thick as the stem and touching it) stays. In a word or page any segment much longer
+    than a letter is a line.
+    """
+    from scipy import ndimage
+
+    h, w = mask.shape
+    if text:
+        min_len = max(int(0.25 * min(h, w)), int(25 * max(sw, 1.0)), 12)
+    else:
+        min_len = max(int(0.45 * min(h, w)), 12)
+    candidates = _line_candidates(mask, min_len)
+    if not candidates:
+        return mask
+    every = np.zeros_like(mask)
+    for _, _, seg in candidates:
+        every |= seg
+    rest = mask & ~every
+    rest_sw = stroke_width(rest) if rest.sum() > 0.15 * every.sum() else stroke_width(mask)
+    rows, cols = np.flatnonzero(rest.any(axis=1)), np.flatnonzero(rest.any(axis=0))
+    near_rest = ndimage.binary_dilation(rest, iterations=2) if len(rows) else rest
+    removed = [np.zeros_like(mask), np.zeros_like(mask)]  # horizontal, vertical
+    kinds = set()
+    for axis, sl, seg in candidates:
+        length = sl[1].stop - sl[1].start
+        dim, across = (w, h) if axis == 0 else (h, w)
+        at_end = sl[1].start <= 1 or sl[1].stop >= dim - 1
+        thin = seg.sum() / length < 0.6 * rest_sw and rest_sw >= 3 and (at_end or length > 0.7 * dim)
+        if text or thin:
+            remove = True
+        elif len(rows) == 0 or rest.sum() < 0.15 * seg.sum():
+            remove = False  # the writing is made of long strokes (an I, an L, a T): keep them
+        else:
+            extent = cols if axis == 0 else rows
+            margin = 0.04 * dim
+            beyond = sl[1].start < extent[0] - margin and sl[1].stop > extent[-1] + margin
+            near_border = min(sl[0].start, across - sl[0].stop) < 0.12 * across
+            touches = bool((seg & near_rest).any())
+            # The edge of the paper or of a dark frame runs from border to border along it.
+            frame = length >= 0.95 * dim and min(sl[0].start, across - sl[0].stop) < 0.06 * across
+            remove = frame or (not touches and (beyond or near_border))
+        if remove:
+            removed[axis] |= seg
+            kinds.add("horizontal" if axis == 0 else "vertical")
+    if not kinds:
+        return mask
+    kept = mask & ~removed[0] & ~removed[1]
+    # Strokes crossing a removed line are bridged back across it.
+    gap = max(3, int(round(0.02 * max(h, w))))
+    bridged = [ndimage.binary_closing(kept, structure=np.ones((gap, 1))),
+               ndimage.binary_closing(kept, structure=np.ones((1, gap)))]
+    kept = kept | (removed[0] & bridged[0]) | (removed[1] & bridged[1])
+    notes.append(f"removed {' and '.join(sorted(kinds))} line(s)")
+    return kept
+
+
+def extract_ink(source, max_side: int = LETTER_SIDE, text: bool = False) -> InkImage:
+    """A picture's ink at working resolution: paper flattened, thresholded, lines and specks removed.
+
+    `text=True` treats the picture as a word or a page (lines shorter than the picture are also
+    lines; no single letter to look for). Raises ImageReadError or NoInkError.
+    """
+    image, scale = load_image(source, max_side)
+    notes: list[str] = []
+    colour, light_paper = _paper_light(image)
+    notes.append("dark ink on light paper" if light_paper else "light ink on dark background")
+    paper, kind = _paper_estimate(colour)
+    ink = np.clip((paper - colour).max(axis=2) / np.maximum(paper.max(axis=2), 0.05), 0.0, 1.0)
+    ink = ink.astype(np.float32)
+    if kind == "photo":
+        notes.append("photo: paper flattened")
+    # Otsu separates ink from paper; a floor keeps paper grain and JPEG noise out of it.
+    t = _otsu(ink)
+    t = max(t, 0.05 if kind == "drawing" else MIN_THRESHOLD)
+    mask = ink > t
+    if not mask.any() or float(ink[mask].mean()) - float(ink[~mask].mean() if (~mask).any() else 0) < MIN_CONTRAST:
+        raise NoInkError("nothing to read: no ink stands out from the background")
+    from scipy import ndimage
+
+    h, w = mask.shape
+    # Specks: components too small to be a stroke of any letter at this size.
+    labels, n = ndimage.label(mask, structure=np.ones((3, 3)))
+    sizes = np.bincount(labels.ravel(), minlength=n + 1)
+    speck = max(3, int(4e-5 * h * w))
+    small = sizes < speck
+    small[0] = False
+    if small.any():
+        mask = mask & ~small[labels]
+    sw = stroke_width(mask)
+    if min(h, w) >= 48:  # (a small picture is a tight crop: all letter)
+        mask = _remove_lines(mask, sw, text, notes)
+    if not mask.any():
+        raise NoInkError("nothing to read: only lines and specks, no writing")
+    # The soft ink (anti-aliased edges) is kept around the mask only, so removed lines vanish.
+    near = ndimage.binary_dilation(mask, iterations=1)
+    level = float(np.percentile(ink[mask], 90))
+    lo = 0.5 * t
+    soft = np.clip((ink - lo) / max(level - lo, 1e-3), 0.0, 1.0) * near
+    return InkImage(soft.astype(np.float32), mask, scale, light_paper, float(t), kind, sw, notes)
+
+
+# ----------------------------------------------------------------------------------------------
+# 3. one letter
+
+def letter_components(mask: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """The components that make the letter: the largest and its neighbours, not debris far away."""
+    from scipy import ndimage
+
+    notes: list[str] = []
+    labels, n = ndimage.label(mask, structure=np.ones((3, 3)))
+    if n <= 1:
+        return mask, notes
+    objects = ndimage.find_objects(labels)
+    sizes = np.bincount(labels.ravel(), minlength=n + 1)[1:]
+    order = np.argsort(-sizes)
+    main = order[0]
+    sl = objects[main]
+    top, bottom, left, right = sl[0].start, sl[0].stop, sl[1].start, sl[1].stop
+    keep = np.zeros(n + 1, dtype=bool)
+    keep[main + 1] = True
+    changed = True
+    while changed:  # grow the letter by nearby pieces (an E drawn in several strokes)
+        changed = False
+        size = max(bottom - top, right - left)
+        for i in order[1:]:
+            if keep[i + 1] or sizes[i] < 0.05 * sizes[main]:
+                continue
+            s = objects[i]
+            gap_y = max(s[0].start - bottom, top - s[0].stop, 0)
+            gap_x = max(s[1].start - right, left - s[1].stop, 0)
+            if max(gap_x, gap_y) <= 0.35 * size:
+                keep[i + 1] = True
+                top, bottom = min(top, s[0].start), max(bottom, s[0].stop)
+                left, right = min(left, s[1].start), max(right, s[1].stop)
+                changed = True
+    dropped = n - int(keep.sum())
+    if dropped:
+        notes.append(f"ignored {dropped} small or distant mark(s)")
+    return keep[labels], notes
+
+
+def letter_from_ink(ink: np.ndarray, mask: np.ndarray | None = None) -> tuple[np.ndarray, tuple[int, int, int, int], list[str]]:
+    """Soft ink of one letter (optionally limited to `mask`) -> 28x28 and its box in `ink`.
+
+    Thin pen strokes are thickened to the training data's stroke width first: a 1-pixel pen line
+    in a 500-pixel letter would otherwise average away to a faint grey in 20x20.
+    """
+    notes: list[str] = []
+    if mask is not None:
+        ink = ink * mask
+    rows = np.flatnonzero(ink.max(axis=1) > INK_LEVEL)
+    cols = np.flatnonzero(ink.max(axis=0) > INK_LEVEL)
+    if len(rows) == 0:
+        raise NoInkError("nothing to read: the picture has no ink")
+    top, bottom, left, right = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+    crop = ink[top:bottom, left:right]
+    size = max(crop.shape)
+    work = 4 * BOX + 16  # a few pixels per 28x28 pixel is enough to thicken strokes accurately
+    if size > work:
+        s = work / size
+        im = Image.fromarray(crop.astype(np.float32), mode="F")
+        crop = np.asarray(im.resize((max(1, round(crop.shape[1] * s)), max(1, round(crop.shape[0] * s))),
+                                    Image.Resampling.BOX))
+        size = max(crop.shape)
+    peak = float(crop.max())
+    if peak > 0 and size >= 24:
+        binary = crop > 0.5 * peak
+        sw = stroke_width(binary)
+        if 0 < sw < STROKE_THIN * size:
+            from scipy import ndimage
+
+            grow = int(round((STROKE_TARGET * size - sw) / 2))
+            if grow > 0:
+                crop = np.pad(crop, grow)
+                yy, xx = np.mgrid[-grow:grow + 1, -grow:grow + 1]
+                disc = (xx ** 2 + yy ** 2) <= grow ** 2 + 0.5
+                crop = ndimage.grey_dilation(crop, footprint=disc)
+                notes.append(f"thin strokes thickened ({sw:.1f} -> {sw + 2 * grow:.1f} px of {size})")
+    image, _ = fit_and_center(crop)
+    return image, (left, top, right, bottom), notes
+
+
+def preprocess_image(source, max_side: int = LETTER_SIDE) -> Preprocessed:
+    """Any picture of one letter -> the 28x28 model input plus what was decided.
+
+    Raises ImageReadError when the source cannot be read and NoInkError when there is no ink.
+    """
+    page = extract_ink(source, max_side=max_side)
+    mask, notes = letter_components(page.mask)
+    near = _dilate(mask)
+    image, box, more = letter_from_ink(page.ink, near)
+    return Preprocessed(image, inverted=page.inverted, bbox=page.to_input(box),
+                        threshold=round(page.threshold, 4), notes=page.notes + notes + more)
+
+
+def _dilate(mask: np.ndarray) -> np.ndarray:
+    from scipy import ndimage
+
+    return ndimage.binary_dilation(mask, iterations=1)

@@ -1,0 +1,88 @@
+"""The model card: what a model file was trained on, how, and how well it does.
+
+Stored as JSON beside the model (`name.keras` -> `name.json`, read by the code) and as a short
+Markdown page (`name.md`, read by people). The card records the model file's SHA-256, so a card
+that describes some other file is caught. Nothing here imports TensorFlow.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from handwriting import LETTERS
+
+DEFAULT_THRESHOLD = 0.5
+
+
+def card_path(model_path: str | Path) -> Path:
+    return Path(model_path).with_suffix(".json")
+
+
+def file_sha256(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def load_card(model_path: str | Path) -> dict:
+    """The card of a model; a minimal one (with a default threshold) if the model has none."""
+    path = card_path(model_path)
+    if not path.is_file():
+        return {"version": f"{Path(model_path).stem} (no model card)", "letters": LETTERS,
+                "uncertainty_threshold": DEFAULT_THRESHOLD, "data": [], "metrics": {}}
+    card = json.loads(path.read_text())
+    card.setdefault("uncertainty_threshold", DEFAULT_THRESHOLD)
+    return card
+
+
+def save_card(model_path: str | Path, card: dict) -> tuple[Path, Path]:
+    """Write `card` as JSON and Markdown beside the model, stamping the model file's hash."""
+    model_path = Path(model_path)
+    card = dict(card, model_file=model_path.name, sha256=file_sha256(model_path), letters=LETTERS)
+    json_path = card_path(model_path)
+    json_path.write_text(json.dumps(card, indent=2, sort_keys=False) + "\n")
+    md_path = model_path.with_suffix(".md")
+    md_path.write_text(to_markdown(card))
+    return json_path, md_path
+
+
+def _pct(value) -> str:
+    return f"{100 * value:.1f} %" if isinstance(value, (int, float)) else str(value)
+
+
+def to_markdown(card: dict) -> str:
+    """A short human-readable page of the card."""
+    lines = [f"# Model card: {card.get('model_file', 'model')}", "",
+             f"- Version: `{card.get('version', '?')}`",
+             f"- Created: {card.get('created', '?')}",
+             f"- Task: handwritten capital letters A-Z, 28x28 grey images (white ink on black)",
+             f"- Uncertainty threshold: {card.get('uncertainty_threshold', DEFAULT_THRESHOLD):.3f} "
+             "(answers below it are marked uncertain)", ""]
+    if card.get("command"):
+        lines += ["Produced by:", "", f"    {card['command']}", ""]
+    lines += ["## Training data", "", "| source | images | licence |", "|---|---:|---|"]
+    for item in card.get("data", []):
+        lines.append(f"| {item.get('name')} | {item.get('count', '')} | {item.get('licence', '')} |")
+    params = card.get("params", {})
+    if params:
+        lines += ["", "## Parameters", ""]
+        lines += [f"- {k}: `{v}`" for k, v in params.items()]
+    training = card.get("training", {})
+    if training:
+        lines += ["", "## Training", ""]
+        lines += [f"- {k}: {v}" for k, v in training.items()]
+    metrics = card.get("metrics", {})
+    if metrics:
+        lines += ["", "## Accuracy (top-1) on writers the model never saw", "", "| test set | images | top-1 |",
+                  "|---|---:|---:|"]
+        for name, m in metrics.items():
+            if isinstance(m, dict) and "accuracy" in m:
+                lines.append(f"| {name} | {m.get('count', '')} | {_pct(m['accuracy'])} |")
+    for section in ("notes",):
+        if card.get(section):
+            lines += ["", "## Notes", ""] + [f"- {n}" for n in card[section]]
+    return "\n".join(lines) + "\n"

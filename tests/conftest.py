@@ -1,0 +1,41 @@
+"""Shared fixtures: the real handwriting beside the repo, Chromium, and CI's no-skip rule.
+
+On a user's machine, tests that need `../shared/data` or Chromium skip with a reason. Under CI
+(`CI=true`) such a skip would hide untested code, so it fails the run instead.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from handwriting.paths import shared_data_dir
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+CHROMIUM = os.environ.get("HANDWRITING_CHROMIUM", "/usr/bin/chromium")
+
+
+def _missing(reason: str):
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: this test must run in CI)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The real handwriting collection (../shared/data), or a skip when it is absent."""
+    path = shared_data_dir()
+    if not (path / "README.md").is_file():
+        _missing(f"real handwriting not found at {path} (set HANDWRITING_SHARED_DATA)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Path to a Chromium executable for Playwright, or a skip when there is none."""
+    if not (Path(CHROMIUM).is_file() or shutil.which(CHROMIUM)):
+        _missing(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    return CHROMIUM
