@@ -3,12 +3,14 @@
 Generates a file in the exact format (no header, 785 integers a line; letter-like strokes so the
 byte size is close to the real 700 MB file), then, each in a fresh subprocess, times
 (a) the usual notebook baseline `pd.read_csv(path).astype("float32")` and (b) `read_kaggle_csv`,
-with the peak RSS of that whole process, and checks that both read the same numbers (the baseline
-takes line 1 as a header, so rows 2.. are compared).
+with the peak memory of that whole process, and checks that both read the same numbers (the
+baseline takes line 1 as a header, so rows 2.. are compared).
 
     .venv/bin/python bench/bench_kaggle_csv.py [--rows 372450] [--repeat 1]
 
 The generated file is kept (git-ignored) under data/interim/bench/ and reused by later runs.
+This parent process stays small (no numpy): a child's ru_maxrss starts from the peak of the
+process that spawned it, so a big parent would inflate the children's figures.
 """
 
 from __future__ import annotations
@@ -18,32 +20,24 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from handwriting.paths import data_dir  # noqa: E402
-
 FULL_ROWS = 372_450             # lines in the real "A_Z Handwritten Data.csv"
 GENERATOR = "v1"                # bump when the generated content changes
 
-# Each runs in a fresh interpreter and prints one JSON line: seconds, peak RSS, a digest of the
-# numbers read. The digest is computed after the peak is taken, so it does not inflate it.
-# The peak is the kernel's high-water mark of this process's memory (VmHWM): unlike
-# ru_maxrss, it does not inherit the peak of the parent that forked it.
+# Each child prints one JSON line: seconds, peak memory (VmHWM, the kernel's high-water mark of
+# this process, and ru_maxrss), and a digest of the numbers read, computed after the peak was
+# taken so that it does not inflate it.
 _COMMON = """
-import hashlib, json, sys, time
+import hashlib, json, resource, sys, time
 path = sys.argv[1]
 
-def peak_mb():
+def peaks():
     with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
+        hwm = next(int(l.split()[1]) for l in status if l.startswith("VmHWM:"))
+    maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {"peak_mb": hwm / 1024, "maxrss_mb": maxrss / 1024}
 """
 BASELINE = _COMMON + """
 import numpy as np
@@ -51,11 +45,11 @@ import pandas as pd
 t = time.perf_counter()
 data = pd.read_csv(path).astype("float32")
 seconds = time.perf_counter() - t
-peak = peak_mb()
+peak = peaks()
 values = data.to_numpy()
 rows = values.astype(np.uint8)
 ok = bool((rows == values).all())
-print(json.dumps({"seconds": seconds, "peak_mb": peak, "rows": len(rows), "integral": ok,
+print(json.dumps({"seconds": seconds, **peak, "rows": len(rows), "integral": ok,
                   "digest": hashlib.sha256(rows.tobytes()).hexdigest()}))
 """
 OURS = _COMMON + """
@@ -64,70 +58,71 @@ from handwriting.kaggle_csv import read_kaggle_csv
 t = time.perf_counter()
 x, y = read_kaggle_csv(path)
 seconds = time.perf_counter() - t
-peak = peak_mb()
+peak = peaks()
 digest = hashlib.sha256()
 for start in range(1, len(y), 50_000):   # rows 2.. as label + pixels, like the baseline's rows
     stop = min(start + 50_000, len(y))
     digest.update(np.concatenate([y[start:stop, None], x[start:stop].reshape(-1, 784)], 1))
-print(json.dumps({"seconds": seconds, "peak_mb": peak, "rows": len(y), "integral": True,
+print(json.dumps({"seconds": seconds, **peak, "rows": len(y), "integral": True,
                   "digest": digest.hexdigest()}))
 """
 IMPORT_ONLY = _COMMON + """
 import numpy as np
 import handwriting.kaggle_csv
-peak = peak_mb()
-print(json.dumps({"seconds": 0.0, "peak_mb": peak, "rows": 0, "integral": True, "digest": ""}))
+print(json.dumps({"seconds": 0.0, **peaks(), "rows": 0, "integral": True, "digest": ""}))
+"""
+GENERATE = """
+import sys, time
+import numpy as np
+from handwriting.kaggle_csv import write_kaggle_csv
+from handwriting.strokes import render_strokes
+
+path, rows = sys.argv[1], int(sys.argv[2])
+t = time.perf_counter()
+rng = np.random.default_rng(0)
+# Letter-like 28x28 images: random pen strokes through the project's stroke renderer, with
+# brighter ink like the scanned Kaggle letters (mostly 0, solid strokes near 255).
+pool = []
+for _ in range(2000):
+    strokes = [np.cumsum(rng.normal(0, 1, (rng.integers(2, 5), 2)), axis=0)
+               for _ in range(rng.integers(2, 6))]
+    pool.append(render_strokes(strokes, pen_width=3.2))
+pool = np.clip(np.stack(pool) * 1.6, 0, 255).astype(np.uint8)
+pick = rng.integers(0, len(pool), rows)
+write_kaggle_csv(path, pool[pick], rng.integers(0, 26, rows).astype(np.uint8))
+print(f"generated {path} in {time.perf_counter() - t:.1f} s")
 """
 
 
-def letter_pool(count: int, seed: int) -> np.ndarray:
-    """Letter-like 28x28 images: random pen strokes through the project's stroke renderer."""
-    from handwriting.strokes import render_strokes
-
-    rng = np.random.default_rng(seed)
-    images = []
-    for _ in range(count):
-        strokes = [np.cumsum(rng.normal(0, 1, (rng.integers(2, 5), 2)), axis=0)
-                   for _ in range(rng.integers(2, 6))]
-        images.append(render_strokes(strokes, pen_width=3.2))
-    # Brighter ink, like the scanned Kaggle letters (mostly 0 with solid strokes near 255).
-    return np.clip(np.stack(images) * 1.6, 0, 255).astype(np.uint8)
-
-
-def make_file(rows: int, folder: Path) -> Path:
-    from handwriting.kaggle_csv import write_kaggle_csv
-
-    path = folder / f"az_{rows}_{GENERATOR}.csv"
-    if path.exists():
-        return path
-    folder.mkdir(parents=True, exist_ok=True)
-    t = time.perf_counter()
-    rng = np.random.default_rng(1)
-    pool = letter_pool(2000, seed=0)
-    pick = rng.integers(0, len(pool), rows)
-    write_kaggle_csv(path, pool[pick], rng.integers(0, 26, rows).astype(np.uint8))
-    print(f"generated {path} ({path.stat().st_size / 1e6:.0f} MB, {rows} lines) "
-          f"in {time.perf_counter() - t:.1f} s")
-    return path
-
-
-def run(code: str, path: Path) -> dict:
-    env = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "2"))
-    done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True,
+def child(code: str, *args: str) -> str:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
                           env=env, check=False)
     if done.returncode != 0:
         sys.exit(f"benchmark subprocess failed:\n{done.stderr}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return done.stdout.strip()
+
+
+def run(code: str, path: Path) -> dict:
+    return json.loads(child(code, str(path)).splitlines()[-1])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=FULL_ROWS)
     parser.add_argument("--repeat", type=int, default=1, help="runs of each; the best is shown")
-    parser.add_argument("--dir", type=Path, default=data_dir() / "interim" / "bench")
+    parser.add_argument("--dir", type=Path, default=None,
+                        help="where the generated file goes (default data/interim/bench)")
     args = parser.parse_args()
 
-    path = make_file(args.rows, args.dir)
+    sys.path.insert(0, str(ROOT))
+    from handwriting.paths import data_dir
+
+    folder = args.dir or data_dir() / "interim" / "bench"
+    path = folder / f"az_{args.rows}_{GENERATOR}.csv"
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        print(child(GENERATE, str(path), str(args.rows)))
     with open(path, "rb") as f:            # same page-cache state for both contestants
         while f.read(64 << 20):
             pass
@@ -141,17 +136,22 @@ def main() -> None:
     idle = run(IMPORT_ONLY, path)
 
     size_mb = path.stat().st_size / 1e6
-    print(f"\nfile: {path.name}, {size_mb:.0f} MB, {args.rows} lines; "
-          f"{os.cpu_count()} CPUs; best of {args.repeat}")
-    print(f"{'reader':46s} {'seconds':>8s} {'peak MB':>8s} {'rows':>8s} {'speed-up':>9s}")
-    baseline_name = 'pd.read_csv(path).astype("float32") (baseline)'
-    print(f"{baseline_name:46s} {base['seconds']:8.2f} "
-          f"{base['peak_mb']:8.0f} {base['rows']:8d} {'1.0x':>9s}")
-    print(f"{'read_kaggle_csv(path)':46s} {ours['seconds']:8.2f} {ours['peak_mb']:8.0f} "
-          f"{ours['rows']:8d} {base['seconds'] / ours['seconds']:8.1f}x")
-    print(f"{'(python + numpy + handwriting, no read)':46s} {'':8s} {idle['peak_mb']:8.0f}")
-    print(f"throughput: {size_mb / ours['seconds']:.0f} MB/s; result arrays "
-          f"{args.rows * 785 / 1e6:.0f} MB")
+    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+    print(f"\nfile: {path.name}, {size_mb:.0f} MB, {args.rows} lines; {os.cpu_count()} CPUs, "
+          f"load average {load}; best of {args.repeat}")
+    print(f"{'reader':48s} {'seconds':>8s} {'peak MB':>8s} {'maxrss':>8s} {'rows':>8s} "
+          f"{'speed-up':>9s}")
+
+    def line(name, r, ratio=""):
+        seconds = f"{r['seconds']:8.2f}" if r["seconds"] else " " * 8
+        rows = f"{r['rows']:8d}" if r["rows"] else " " * 8
+        print(f"{name:48s} {seconds} {r['peak_mb']:8.0f} {r['maxrss_mb']:8.0f} {rows} {ratio:>9s}")
+
+    line('pd.read_csv(path).astype("float32") (baseline)', base, "1.0x")
+    line("read_kaggle_csv(path)", ours, f"{base['seconds'] / ours['seconds']:.1f}x")
+    line("(python + numpy + handwriting, no read)", idle)
+    print(f"throughput {size_mb / ours['seconds']:.0f} MB/s; the result arrays are "
+          f"{ours['rows'] * 785 / 1e6:.0f} MB")
 
     agree = base["digest"] == ours["digest"] and base["integral"]
     lost = ours["rows"] - base["rows"]

@@ -9,6 +9,7 @@ Nothing here imports TensorFlow.
 
 from __future__ import annotations
 
+import fnmatch
 import gzip
 import hashlib
 import json
@@ -33,8 +34,24 @@ FORMATS = ("kaggle-csv", "emnist-idx", "image-folder", "image-zip", "npz", "stro
 
 # --------------------------------------------------------------------------- detection and dispatch
 
+def split_filters(source: str | Path) -> tuple[str | Path, dict[str, str]]:
+    """'file.json?flag=ok&writer=unipen:*' -> ('file.json', {'flag': 'ok', 'writer': 'unipen:*'})."""
+    text = str(source)
+    if "?" not in text:
+        return source, {}
+    from urllib.parse import parse_qsl
+
+    path, query = text.split("?", 1)
+    return path, dict(parse_qsl(query, keep_blank_values=True))
+
+
+def _matches(value, pattern: str) -> bool:
+    return fnmatch.fnmatchcase(str(value), pattern)
+
+
 def detect_format(source: str | Path) -> str:
     """The format name of a data source, from its name and (for ambiguous names) its first bytes."""
+    source, _ = split_filters(source)
     text = str(source)
     if text == "synthetic" or text.startswith("synthetic:"):
         return "synthetic"
@@ -64,6 +81,8 @@ def load(source: str | Path | list, limit: int | None = None, seed: int = 0,
 
     `limit` keeps at most that many samples (a reproducible random subset, for quick runs);
     `pen_widths` renders pen trajectories once per width; "synthetic:N" generates N images.
+    A query selects samples by field, with * wildcards: `strokes_letters.json?flag=ok&writer=unipen:*`
+    (any field of a strokes record) or `real_letters.npz?source=tessalonica_alfabet` (source, writer).
     """
     if isinstance(source, (list, tuple)):
         return Dataset.concat([load(s, None, seed, pen_widths, cache) for s in source]).head(limit, seed)
@@ -71,9 +90,12 @@ def load(source: str | Path | list, limit: int | None = None, seed: int = 0,
     if fmt == "synthetic":
         from handwriting.synthetic import generate
 
-        count = int(str(source).partition(":")[2] or (limit or 26_000))
-        return generate(count, seed=seed)
-    path = Path(source)
+        count = int(str(source).partition(":")[2] or 26_000)
+        return generate(min(count, limit or count), seed=seed)
+    path, filters = split_filters(source)
+    path = Path(path)
+    if fmt == "strokes-json":
+        return load_strokes_json(path, pen_widths=pen_widths, filters=filters).head(limit, seed)
     if fmt == "kaggle-csv":
         data = load_kaggle_csv(path, cache=cache)
     elif fmt == "emnist-idx":
@@ -84,8 +106,12 @@ def load(source: str | Path | list, limit: int | None = None, seed: int = 0,
         data = load_image_zip(path)
     elif fmt == "npz":
         data = load_npz(path)
-    else:
-        data = load_strokes_json(path, pen_widths=pen_widths)
+    for key, pattern in filters.items():
+        if key not in ("source", "writer"):
+            raise DataError(f"{path}: cannot select by '{key}' (this format has: source, writer)")
+        data = data[np.array([_matches(v, pattern) for v in getattr(data, key)], dtype=bool)]
+    if filters and not len(data):
+        raise DataError(f"{source}: no samples match the selection")
     return data.head(limit, seed)
 
 
@@ -357,14 +383,19 @@ def read_strokes_json(path: Path) -> list[dict]:
 
 
 def load_strokes_json(path: Path, pen_widths: tuple[float, ...] = (DEFAULT_PEN_WIDTH,),
-                      flags: tuple[str, ...] | None = None) -> Dataset:
+                      flags: tuple[str, ...] | None = None, filters: dict[str, str] | None = None) -> Dataset:
     """Pen trajectories of single capitals, rendered by the one stroke renderer at each pen width.
 
-    `flags` keeps only records whose "flag" field is one of them (records without one are kept).
+    `flags` keeps only records whose "flag" field is one of them (records without one are kept);
+    `filters` keeps records whose fields match each {field: wildcard pattern}.
     """
     records = read_strokes_json(path)
     if flags is not None:
         records = [r for r in records if r.get("flag", flags[0]) in flags]
+    for key, pattern in (filters or {}).items():
+        records = [r for r in records if key in r and _matches(r[key], pattern)]
+    if not records:
+        raise DataError(f"{path}: no records match the selection {filters}")
     labels = []
     for i, record in enumerate(records):
         label = record["label"].strip().upper()

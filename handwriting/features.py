@@ -14,32 +14,26 @@ from handwriting import LETTERS
 from handwriting.dataset import Dataset
 
 
-def group_keys(data: Dataset) -> np.ndarray:
-    """The unit a split must not cut: the writer where known, else the source."""
-    return np.where(data.writer != "", data.writer, data.source)
-
-
 def split_by_group(data: Dataset, fraction: float = 0.1, seed: int = 0,
                    ) -> tuple[np.ndarray, np.ndarray]:
-    """Indices (train, validation): about `fraction` of the samples in validation, whole groups only.
+    """Indices (train, validation) with about `fraction` of each source in validation.
 
-    With a single group (no writer or source information), falls back to a stratified random
-    split so every letter is in both parts.
+    Within a source that names its writers, whole writers go to validation; a source without
+    writer information (one Kaggle CSV, the synthetic set) is split at random, stratified by letter.
     """
     rng = np.random.default_rng(seed)
-    keys = group_keys(data)
-    groups = np.unique(keys)
-    if len(groups) < 2:
-        return stratified_split(data.y, fraction, seed)
-    rng.shuffle(groups)
-    sizes = {g: int(n) for g, n in zip(*np.unique(keys, return_counts=True))}
-    chosen, total, target = [], 0, fraction * len(data)
-    for g in groups:
-        if total >= target:
-            break
-        chosen.append(g)
-        total += sizes[g]
-    in_val = np.isin(keys, chosen)
+    in_val = np.zeros(len(data), dtype=bool)
+    for source in np.unique(data.source):
+        members = np.flatnonzero(data.source == source)
+        writers = data.writer[members]
+        groups, sizes = np.unique(writers, return_counts=True)
+        if len(groups) < 5 or "" in groups:
+            _, val = stratified_split(data.y[members], fraction, seed)
+            in_val[members[val]] = True
+            continue
+        order = rng.permutation(len(groups))
+        chosen = groups[order][np.cumsum(sizes[order]) <= max(fraction * len(members), sizes.min())]
+        in_val[members[np.isin(writers, chosen)]] = True
     return np.flatnonzero(~in_val), np.flatnonzero(in_val)
 
 

@@ -390,23 +390,29 @@ def stroke_width(mask: np.ndarray) -> float:
     return float(4.0 * dist[mask].mean() - 1.0)
 
 
-def _line_candidates(mask: np.ndarray, min_len: int) -> list[tuple[int, tuple[slice, slice], np.ndarray]]:
-    """Long straight horizontal (axis 0) and vertical (axis 1) segments: (axis, box, pixels)."""
+def _line_candidates(mask: np.ndarray, min_len: tuple[int, int]) -> list[tuple[int, tuple[slice, slice], np.ndarray]]:
+    """Long straight horizontal (axis 0) and vertical (axis 1) segments: (axis, box, pixels).
+
+    `min_len` is the shortest horizontal and vertical segment. Boxes are (across, along) slices.
+    """
     from scipy import ndimage
 
     found = []
     for axis in (0, 1):
         m = mask if axis == 0 else mask.T
         w = m.shape[1]
-        # A band a few pixels high catches lines photographed a few degrees off the horizontal.
+        need = min(min_len[axis], w)
+        # A band a few pixels high catches lines photographed a few degrees off the horizontal,
+        # and closing small breaks along it catches faint lines the threshold broke up.
         tol = max(1, int(round(0.006 * w)))
-        band = ndimage.maximum_filter1d(m.astype(np.uint8), size=2 * tol + 1, axis=0).astype(bool)
-        lines = _runs(band, min(min_len, w)) & m
+        band = ndimage.maximum_filter1d(m.astype(np.uint8), size=2 * tol + 1, axis=0)
+        band = ndimage.grey_closing(band, size=(1, max(3, int(0.01 * w)))).astype(bool)
+        lines = _runs(band, need) & m
         if not lines.any():
             continue
         labels, _ = ndimage.label(lines, structure=np.ones((3, 3)))
         for i, sl in enumerate(ndimage.find_objects(labels), start=1):
-            if sl[1].stop - sl[1].start < min(min_len, w):
+            if sl[1].stop - sl[1].start < need:
                 continue
             seg = np.zeros_like(m)
             seg[sl] = labels[sl] == i
@@ -417,19 +423,20 @@ def _line_candidates(mask: np.ndarray, min_len: int) -> list[tuple[int, tuple[sl
 def _remove_lines(mask: np.ndarray, sw: float, text: bool, notes: list[str]) -> np.ndarray:
     """Remove ruled and grid lines: long straight segments that are not part of the writing.
 
-    In a picture of one letter a long segment is a line when it is thinner than the writing, or
-    when it stays apart from the writing and runs past it or along the picture's border; a T's
-    bar (as thick as the stem and touching it) stays. In a word or page any segment much longer
-    than a letter is a line.
+    A segment is a line when it is clearly thinner than the writing, or runs from border to border
+    along the picture's edge (the paper's edge, a frame). In a picture of one letter, a segment as
+    thick as the writing is a line only when it stays apart from the writing and runs past it or
+    along the border: a T's bar (touching its stem) stays. In a word or page, a segment much longer
+    than any letter (25 stroke widths and a quarter of the picture) is a line.
     """
     from scipy import ndimage
 
     h, w = mask.shape
     if text:
-        min_len = max(int(0.25 * min(h, w)), int(25 * max(sw, 1.0)), 12)
+        lengths = (max(int(0.1 * w), 12), max(int(0.1 * h), 12))
     else:
-        min_len = max(int(0.45 * min(h, w)), 12)
-    candidates = _line_candidates(mask, min_len)
+        lengths = (max(int(0.45 * min(h, w)), 12),) * 2
+    candidates = _line_candidates(mask, lengths)
     if not candidates:
         return mask
     every = np.zeros_like(mask)
@@ -443,10 +450,16 @@ def _remove_lines(mask: np.ndarray, sw: float, text: bool, notes: list[str]) -> 
     kinds = set()
     for axis, sl, seg in candidates:
         length = sl[1].stop - sl[1].start
+        thickness = seg.sum() / length
         dim, across = (w, h) if axis == 0 else (h, w)
         at_end = sl[1].start <= 1 or sl[1].stop >= dim - 1
-        thin = seg.sum() / length < 0.6 * rest_sw and rest_sw >= 3 and (at_end or length > 0.7 * dim)
-        if text or thin:
+        edge = min(sl[0].start, across - sl[0].stop) < 0.06 * across
+        # The edge of the paper or of a dark frame runs from border to border along it.
+        frame = length >= 0.95 * dim and edge and (thickness < rest_sw or not text)
+        if text:
+            thin = thickness < 0.5 * rest_sw and rest_sw >= 3
+            remove = frame or thin or length >= max(0.25 * dim, 25 * rest_sw)
+        elif thickness < 0.6 * rest_sw and rest_sw >= 3 and (at_end or length > 0.7 * dim):
             remove = True
         elif len(rows) == 0 or rest.sum() < 0.15 * seg.sum():
             remove = False  # the writing is made of long strokes (an I, an L, a T): keep them
@@ -456,8 +469,6 @@ def _remove_lines(mask: np.ndarray, sw: float, text: bool, notes: list[str]) -> 
             beyond = sl[1].start < extent[0] - margin and sl[1].stop > extent[-1] + margin
             near_border = min(sl[0].start, across - sl[0].stop) < 0.12 * across
             touches = bool((seg & near_rest).any())
-            # The edge of the paper or of a dark frame runs from border to border along it.
-            frame = length >= 0.95 * dim and min(sl[0].start, across - sl[0].stop) < 0.06 * across
             remove = frame or (not touches and (beyond or near_border))
         if remove:
             removed[axis] |= seg

@@ -25,7 +25,8 @@ from handwriting.modelcard import DEFAULT_THRESHOLD, load_card
 from handwriting.paths import default_model_path
 from handwriting.preprocess import (TEXT_SIDE, NoInkError, Preprocessed, extract_ink,
                                     preprocess_image)
-from handwriting.segment import Line, find_lines, group_image, main_line, render_word_strokes
+from handwriting.segment import (Line, find_lines, group_image, main_line, render_word_strokes,
+                                  word_breaks)
 from handwriting.strokes import DEFAULT_PEN_WIDTH, render_strokes
 
 NOTHING = "nothing to read"
@@ -204,10 +205,11 @@ class Recognizer:
             j = back[j]
         cuts.reverse()
         index = {span: k for k, span in enumerate(spans)}
+        breaks = word_breaks([boxes[index[span]] for span in cuts], line.height)
         letters, letter_boxes, text = [], [], []
         for a, (i, j) in enumerate(cuts):
             k = index[(i, j)]
-            if a and line.space_before(i):
+            if a and (line.space_before(i) or a in breaks):
                 text.append(" ")
             reading = self._reading(probs[k], top_k, Preprocessed(images[k], bbox=page.to_input(boxes[k])))
             letters.append(reading)
@@ -230,8 +232,9 @@ class Recognizer:
     def _empty_word(self, message: str) -> WordReading:
         return WordReading("", "", None, 0.0, True, [], [], message)
 
-    def read_word(self, source, top_k: int = 5, lexicon: Lexicon | None = None) -> WordReading:
+    def read_word(self, source, top_k: int = 5, lexicon=None) -> WordReading:
         """One word (one line: the line with the most ink if there are more) from a picture or strokes."""
+        lexicon = Lexicon.coerce(lexicon)
         try:
             page = self._page(source)
         except NoInkError as e:
@@ -245,8 +248,9 @@ class Recognizer:
             return self._empty_word(NOTHING)
         return self._read_line(line, page, top_k, lexicon)
 
-    def read_text(self, source, top_k: int = 5, lexicon: Lexicon | None = None) -> list[WordReading]:
+    def read_text(self, source, top_k: int = 5, lexicon=None) -> list[WordReading]:
         """Every line of a card or page, top to bottom (an empty list when there is nothing to read)."""
+        lexicon = Lexicon.coerce(lexicon)
         try:
             page = self._page(source)
         except NoInkError:

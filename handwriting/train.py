@@ -19,7 +19,7 @@ from handwriting import __version__
 from handwriting.augment import Augmentation, augment_batch
 from handwriting.data import load
 from handwriting.dataset import Dataset
-from handwriting.evaluate import calibrate_threshold, metrics, probabilities
+from handwriting.evaluate import calibrate_threshold, evaluate, metrics, probabilities
 from handwriting.features import class_weights, split_by_group
 from handwriting.modelcard import save_card
 from handwriting.paths import local_models_dir
@@ -43,6 +43,7 @@ class TrainConfig:
     model_path: str = str(local_models_dir() / "handwriting.keras")
     validation_fraction: float = 0.1
     validation: list[str] | None = None     # sources for validation instead of a held-out group
+    test: list[str] | None = None           # sources to test on after training (reported in the card)
     patience: int = 3
     pen_widths: tuple[float, ...] = (DEFAULT_PEN_WIDTH,)
     balance: bool = True                     # class weights against letter imbalance
@@ -56,7 +57,7 @@ class TrainConfig:
         unknown = sorted(set(params) - known)
         if unknown:
             raise ValueError(f"unknown training parameter(s): {', '.join(unknown)} (known: {', '.join(sorted(known))})")
-        for key in ("data", "validation"):
+        for key in ("data", "validation", "test"):
             if isinstance(params.get(key), str):
                 params[key] = [params[key]]
         if "pen_widths" in params:
@@ -103,6 +104,16 @@ def _pipeline(x: np.ndarray, y: np.ndarray, batch_size: int, augmentation: Augme
     if augmentation is not None:
         ds = ds.map(lambda a, b: (augment_batch(a, augmentation), b), num_parallel_calls=tf.data.AUTOTUNE)
     return ds.prefetch(tf.data.AUTOTUNE)
+
+
+def test_metrics(model, spec: str, pen_widths=(DEFAULT_PEN_WIDTH,)) -> dict[str, dict]:
+    """Top-1/top-3 on a test source, one entry per source it holds (e.g. each real_letters source)."""
+    data = load(spec, pen_widths=pen_widths)
+    result = evaluate(model, data)
+    name = Path(str(spec).split("?")[0]).name + ("?" + str(spec).split("?", 1)[1] if "?" in str(spec) else "")
+    if "per_source" not in result:
+        return {name: {k: v for k, v in result.items() if k != "per_letter"}}
+    return {f"{Path(str(spec).split('?')[0]).stem}/{src}": m for src, m in result["per_source"].items()}
 
 
 def train(config: TrainConfig, data: Dataset | None = None, validation: Dataset | None = None,
@@ -171,6 +182,8 @@ def train(config: TrainConfig, data: Dataset | None = None, validation: Dataset 
         "metrics": {"validation (held-out writers)": {k: v for k, v in val_metrics.items()
                                                       if k != "per_letter"}},
     }
+    for spec in config.test or []:
+        card["metrics"].update(test_metrics(model, spec, config.pen_widths[:1]))
     save_card(model_path, card)
     return TrainResult(model, {k: [float(v) for v in vals] for k, vals in history.history.items()},
                        card, model_path, validation)

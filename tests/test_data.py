@@ -219,6 +219,21 @@ def test_strokes_flags_filter(tmp_path):
     assert load_strokes_json(path, flags=("ok",)).letters.tolist() == ["A"]
 
 
+def test_selection_queries(tmp_path):
+    records = [dict(stroke_record("A", "unipen:apa/1"), flag="ok"), dict(stroke_record("B", "kenan:P1"), flag="ok"),
+               dict(stroke_record("C", "unipen:apb/2"), flag="suspect")]
+    path = write_strokes(tmp_path / "s.json", records)
+    assert load(f"{path}?flag=ok&writer=unipen:*").letters.tolist() == ["A"]
+    assert load(f"{path}?writer=kenan:*").letters.tolist() == ["B"]
+    with pytest.raises(DataError, match="no records match"):
+        load(f"{path}?writer=nobody")
+    x, y = letter_images(4)
+    npz = save(Dataset(x, y, source=["s1", "s2", "s1", "s2"]), tmp_path / "d.npz")
+    assert load(f"{npz}?source=s2").y.tolist() == [1, 3]
+    with pytest.raises(DataError, match="cannot select by 'flag'"):
+        load(f"{npz}?flag=ok")
+
+
 @pytest.mark.parametrize("content, match", [
     ("", "line 1, column 1: invalid JSON"),
     ('[{"label": "A", "strokes": [[[0, 0]]]}', "invalid JSON"),

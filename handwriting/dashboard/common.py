@@ -80,11 +80,30 @@ class RecognizerLoader:
 
 @dataclass
 class Services:
-    """What every tab needs: the store, the recognizer, and a way to tell History something changed."""
+    """What every tab needs: the store, the recognizer, the word list, and a way to tell History
+    something changed."""
 
     store: object
     recognizer: RecognizerLoader
+    lexicon_source: object = "builtin"   # what `Lexicon.coerce` takes; None: no corrections
     listeners: list[Callable[[], None]] = field(default_factory=list)
+    _lexicon: object = None
+    _lexicon_loaded: bool = False
+    _lexicon_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def lexicon(self):
+        """The word list for corrections, built once (about a second); None if there is none."""
+        with self._lexicon_lock:
+            if not self._lexicon_loaded:
+                try:
+                    from handwriting.lexicon import Lexicon
+
+                    self._lexicon = Lexicon.coerce(self.lexicon_source)
+                except Exception:
+                    log.exception("no word list: words are read without lexicon corrections")
+                    self._lexicon = None
+                self._lexicon_loaded = True
+            return self._lexicon
 
     def stored(self) -> None:
         for listener in list(self.listeners):
@@ -104,7 +123,9 @@ def guarded(status_attr: str = "status"):
                 return method(self, *args, **kwargs)
             except Exception as exc:
                 log.exception("%s failed", method.__qualname__)
-                status = getattr(self, status_attr, None)
+                status = self
+                for part in status_attr.split("."):
+                    status = getattr(status, part, None)
                 if status is not None:
                     status.value = error_html(f"Something went wrong: {exc}")
         return run
@@ -187,17 +208,17 @@ def thumbnail_png(image: Image.Image, side: int) -> bytes:
     return out.getvalue()
 
 
-def boxes_png(image: Image.Image, boxes, side: int = 720) -> bytes:
-    """`image` with numbered letter boxes drawn on it, scaled to at most `side` pixels wide."""
+def boxes_png(image: Image.Image, boxes, width: int = 720, height: int = 220) -> bytes:
+    """`image` scaled to fit width x height (up or down), with numbered letter boxes drawn on it."""
     base = image.convert("RGB")
-    scale = min(1.0, side / max(base.size))
-    if scale < 1.0:
-        base = base.resize((max(1, round(base.width * scale)), max(1, round(base.height * scale))))
+    scale = min(width / base.width, height / base.height)
+    base = base.resize((max(1, round(base.width * scale)), max(1, round(base.height * scale))),
+                       Image.Resampling.BILINEAR)
     draw = ImageDraw.Draw(base)
     for i, (left, top, right, bottom) in enumerate(boxes):
         box = [left * scale, top * scale, right * scale, bottom * scale]
         draw.rectangle(box, outline=(217, 72, 15), width=2)
-        draw.text((box[0] + 2, box[1] + 1), str(i + 1), fill=(217, 72, 15))
+        draw.text((box[0] + 3, box[1] + 2), str(i + 1), fill=(217, 72, 15))
     return to_png(base)
 
 

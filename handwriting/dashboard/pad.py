@@ -29,10 +29,12 @@ PAPER = "#ffffff"
 class Pad:
     def __init__(self, width: int, height: int, css_class: str, pen_width: int = 10,
                  on_pen_up: Callable[[], None] | None = None,
-                 on_image: Callable[[bytes], None] | None = None):
+                 on_image: Callable[[bytes], None] | None = None, fluid: bool = False):
+        """`fluid`: the stylesheet sizes the pad (it may shrink on a phone); ipycanvas scales the
+        pointer coordinates back to the canvas's own pixels either way."""
         self.width, self.height = width, height
-        self.canvas = Canvas(width=width, height=height, sync_image_data=True,
-                             layout=widgets.Layout(width=f"{width}px", height=f"{height}px"))
+        layout = widgets.Layout() if fluid else widgets.Layout(width=f"{width}px", height=f"{height}px")
+        self.canvas = Canvas(width=width, height=height, sync_image_data=True, layout=layout)
         self.canvas.add_class("hw-pad")
         self.canvas.add_class(css_class)
         self.strokes: list[list[tuple[float, float]]] = []
@@ -43,7 +45,8 @@ class Pad:
         self.on_image = on_image
         self.pen = widgets.IntSlider(value=pen_width, min=2, max=30, step=1, description="Pen",
                                      continuous_update=False, readout=True,
-                                     layout=widgets.Layout(width="220px"))
+                                     style={"description_width": "36px"},
+                                     layout=widgets.Layout(width="280px"))
         self.pen.add_class("hw-pen")
         self.canvas.on_client_ready(self._on_client_ready)
         self.canvas.on_mouse_down(self._down)
@@ -164,6 +167,7 @@ class Pad:
 
     def clear(self) -> None:
         self.strokes = []
+        self.png = None
         self.pen_down = False
         self.redraw()
 

@@ -1,0 +1,358 @@
+"""Cut the ink of a word, a card or a page into lines and letter pieces.
+
+Works on `handwriting.preprocess.InkImage` (paper flattened, ruled and grid lines removed).
+Connected components are grouped into lines (left to right, following a slight slope), printed
+field labels ending in a colon are dropped, accents and specks are attached or ignored, pieces
+that share their columns (the strokes of an E drawn separately) are merged, and wide pieces are
+cut where the column profile shows a thin joint (lightly touching letters). Which neighbouring
+pieces make one letter is left to the recogniser (`handwriting.recognize`), which reads the
+candidates; this module only proposes them, with priors from their geometry.
+Nothing here imports TensorFlow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import ndimage
+
+from handwriting.preprocess import InkImage, letter_from_ink, stroke_width
+from handwriting.strokes import as_arrays, draw_ink
+
+MAX_LETTER_WIDTH = 1.6   # a letter is at most this many line heights wide (W, M)
+MAX_JOIN_GAP = 0.6       # pieces further apart than this (line heights) are not one letter
+
+
+@dataclass
+class Piece:
+    """A connected component, several merged, or part of a cut one, at working resolution."""
+
+    left: int
+    top: int
+    right: int
+    bottom: int
+    mask: np.ndarray          # bool (bottom - top) x (right - left)
+    cut: bool = False         # separated from its left neighbour by a column cut, not by a gap
+
+    @property
+    def width(self) -> int:
+        return self.right - self.left
+
+    @property
+    def height(self) -> int:
+        return self.bottom - self.top
+
+    @property
+    def area(self) -> int:
+        return int(self.mask.sum())
+
+
+@dataclass
+class Line:
+    """One line of writing: its pieces left to right and the height of its letters."""
+
+    pieces: list[Piece]
+    height: float             # typical letter height (pixels)
+    stroke: float             # typical stroke width (pixels)
+    spaces: set[int] = field(default_factory=set)  # piece indices after a hyphen or dash
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def top(self) -> int:
+        return min(p.top for p in self.pieces)
+
+    @property
+    def bottom(self) -> int:
+        return max(p.bottom for p in self.pieces)
+
+    def gap(self, i: int) -> float:
+        """Horizontal gap between piece i-1 and piece i (negative when they overlap)."""
+        return self.pieces[i].left - max(p.right for p in self.pieces[:i])
+
+    def joinable(self, i: int, j: int) -> bool:
+        """Can pieces i..j-1 be one letter?"""
+        if j - i == 1:
+            return True
+        if any(k in self.spaces for k in range(i + 1, j)):
+            return False
+        width = max(p.right for p in self.pieces[i:j]) - self.pieces[i].left
+        gaps = [self.gap(k) for k in range(i + 1, j)]
+        return width <= MAX_LETTER_WIDTH * self.height and max(gaps) <= MAX_JOIN_GAP * self.height
+
+    def space_before(self, i: int) -> bool:
+        return i in self.spaces
+
+
+def _box(sl) -> tuple[int, int, int, int]:
+    return sl[1].start, sl[0].start, sl[1].stop, sl[0].stop
+
+
+def _components(mask: np.ndarray) -> list[Piece]:
+    labels, n = ndimage.label(mask, structure=np.ones((3, 3)))
+    pieces = []
+    for i, sl in enumerate(ndimage.find_objects(labels), start=1):
+        if sl is None:
+            continue
+        left, top, right, bottom = _box(sl)
+        pieces.append(Piece(left, top, right, bottom, labels[sl] == i))
+    return pieces
+
+
+def _merge(a: Piece, b: Piece) -> Piece:
+    left, top = min(a.left, b.left), min(a.top, b.top)
+    right, bottom = max(a.right, b.right), max(a.bottom, b.bottom)
+    mask = np.zeros((bottom - top, right - left), dtype=bool)
+    for p in (a, b):
+        mask[p.top - top:p.bottom - top, p.left - left:p.right - left] |= p.mask
+    return Piece(left, top, right, bottom, mask, a.cut)
+
+
+def _overlap(a0: int, a1: int, b0: int, b1: int) -> int:
+    return max(0, min(a1, b1) - max(a0, b0))
+
+
+def _typical_height(pieces: list[Piece]) -> float:
+    if not pieces:
+        return 0.0
+    biggest = max(p.area for p in pieces)
+    tall = [p.height for p in pieces if p.area >= 0.2 * biggest] or [p.height for p in pieces]
+    return float(np.median(tall))
+
+
+def _cluster_lines(pieces: list[Piece]) -> list[list[Piece]]:
+    """Group pieces into lines, left to right, each joining the line whose last piece it overlaps."""
+    lines: list[list[Piece]] = []
+    for p in sorted(pieces, key=lambda q: q.left):
+        best, best_overlap = None, 0.0
+        for line in lines:
+            last = max(line[-3:], key=lambda q: q.height)  # the last few pieces follow a slope
+            ov = _overlap(p.top, p.bottom, last.top, last.bottom) / max(1, min(p.height, last.height))
+            if ov > best_overlap:
+                best, best_overlap = line, ov
+        if best is not None and best_overlap >= 0.4:
+            best.append(p)
+        else:
+            lines.append([p])
+    return lines
+
+
+def _drop_label(pieces: list[Piece], height: float, notes: list[str]) -> list[Piece]:
+    """Drop a printed field label ("NOM :", "PRENOM :"): everything up to its colon."""
+    small = [p for p in pieces if p.height < 0.3 * height and p.width < 0.3 * height
+             and p.area >= 2]
+    for a in small:
+        for b in small:
+            if b is a or b.top <= a.bottom:
+                continue
+            same_size = 0.4 <= (b.area + 1) / (a.area + 1) <= 2.5
+            stacked = _overlap(a.left, a.right, b.left, b.right) >= 0.5 * min(a.width, b.width)
+            close = b.top - a.bottom <= 0.6 * height
+            if same_size and stacked and close:
+                edge = max(a.right, b.right)
+                after = [p for p in pieces if p.left >= edge]
+                if after and sum(p.area for p in after) >= 0.3 * sum(p.area for p in pieces):
+                    notes.append("dropped a printed label ending in ':'")
+                    return after
+    return pieces
+
+
+def _attach_small(pieces: list[Piece], height: float) -> list[Piece]:
+    """Accents, dots and broken-off bits join the piece under or beside them; lone specks go."""
+    big = [p for p in pieces if max(p.height, p.width) >= 0.3 * height]
+    for p in pieces:
+        if any(p is b for b in big):
+            continue
+        if not big:
+            break
+        cx = (p.left + p.right) / 2
+        target = min(big, key=lambda b: abs((b.left + b.right) / 2 - cx))
+        near_x = _overlap(p.left, p.right, target.left, target.right) > 0 or \
+            min(abs(p.left - target.right), abs(target.left - p.right)) <= 0.15 * height
+        near_y = _overlap(p.top, p.bottom, target.top - height // 2, target.bottom + height // 4) > 0
+        if near_x and near_y and p.area >= 0.02 * target.area:
+            i = next(k for k, b in enumerate(big) if b is target)
+            big[i] = _merge(target, p)
+    return big
+
+
+def _merge_columns(pieces: list[Piece]) -> list[Piece]:
+    """Merge pieces that share most of their columns: strokes of one letter drawn apart."""
+    pieces = sorted(pieces, key=lambda p: p.left)
+    changed = True
+    while changed:
+        changed = False
+        for i in range(len(pieces) - 1):
+            a, b = pieces[i], pieces[i + 1]
+            if _overlap(a.left, a.right, b.left, b.right) >= 0.6 * min(a.width, b.width):
+                pieces[i:i + 2] = [_merge(a, b)]
+                changed = True
+                break
+    return pieces
+
+
+def _cut_wide(piece: Piece, height: float, stroke: float) -> list[Piece]:
+    """Cut a wide piece at the thin joints of its column profile (touching letters)."""
+    if piece.width <= 0.9 * height or piece.width < 8:
+        return [piece]
+    profile = piece.mask.sum(axis=0).astype(np.float32)
+    smooth = np.convolve(profile, np.ones(3) / 3, mode="same")
+    margin = int(0.2 * height)
+    limit = max(1.6 * stroke, 2.0)
+    cands = [c for c in range(max(margin, 1), piece.width - max(margin, 1))
+             if smooth[c] <= limit and smooth[c] <= smooth[c - 1] and smooth[c] <= smooth[c + 1]]
+    cuts: list[int] = []
+    for c in sorted(cands, key=lambda c: (smooth[c], c)):
+        if all(abs(c - d) >= 0.3 * height for d in cuts):
+            cuts.append(c)
+    if not cuts:
+        return [piece]
+    out = []
+    bounds = [0] + sorted(cuts) + [piece.width]
+    for k in range(len(bounds) - 1):
+        sub = piece.mask[:, bounds[k]:bounds[k + 1]]
+        rows = np.flatnonzero(sub.any(axis=1))
+        if len(rows) == 0:
+            continue
+        out.append(Piece(piece.left + bounds[k], piece.top + int(rows[0]), piece.left + bounds[k + 1],
+                         piece.top + int(rows[-1]) + 1, sub[rows[0]:rows[-1] + 1], cut=k > 0 or piece.cut))
+    return out
+
+
+def _separators(pieces: list[Piece], height: float) -> tuple[list[Piece], set[int]]:
+    """Hyphens and dashes (flat pieces mid-line) become word breaks; wide gaps too."""
+    kept, breaks = [], set()
+    for p in pieces:
+        flat = p.height < 0.3 * height and p.width >= 0.25 * height and p.width > 2 * p.height
+        if flat and len(pieces) > 2 and p is not pieces[0] and p is not pieces[-1]:
+            breaks.add(len(kept))
+            continue
+        kept.append(p)
+    return kept, {b for b in breaks if 0 < b < len(kept)}
+
+
+def word_breaks(boxes: list[tuple[int, int, int, int]], height: float) -> set[int]:
+    """Indices of letters that start a new word: gaps far wider than the line's usual gap."""
+    gaps = [boxes[i][0] - max(b[2] for b in boxes[:i]) for i in range(1, len(boxes))]
+    positive = [g for g in gaps if g > 0]
+    if len(positive) < 2:
+        return set()
+    typical = float(np.median(positive))
+    return {i for i, g in enumerate(gaps, start=1) if g > max(0.6 * height, 2.5 * typical)}
+
+
+def _make_line(pieces: list[Piece], notes: list[str]) -> Line | None:
+    height = _typical_height(pieces)
+    if height <= 0:
+        return None
+    pieces = _drop_label(pieces, height, notes)
+    pieces = _attach_small(pieces, height)
+    if not pieces:
+        return None
+    height = _typical_height(pieces)
+    pieces = _merge_columns(pieces)
+    stroke = float(np.median([stroke_width(p.mask) for p in pieces]))
+    cut = []
+    for p in pieces:
+        cut.extend(_cut_wide(p, height, stroke))
+    cut.sort(key=lambda p: (p.left + p.right) / 2)
+    cut, spaces = _separators(cut, height)
+    if not cut:
+        return None
+    return Line(cut, height, stroke, spaces, notes)
+
+
+def find_lines(page: InkImage) -> list[Line]:
+    """The lines of writing on a page, top to bottom, each with its pieces left to right."""
+    pieces = _components(page.mask)
+    if not pieces:
+        return []
+    height = _typical_height(pieces)
+    # Specks far smaller than the writing would each start a line of their own.
+    pieces = [p for p in pieces if max(p.height, p.width) >= 0.12 * height]
+    lines = []
+    groups = _cluster_lines(pieces)
+    # Small marks (accents, dots) may have formed lines of their own: give them to the nearest line.
+    tall = [g for g in groups if max(p.height for p in g) >= 0.4 * height]
+    for g in groups:
+        if any(g is t for t in tall) or not tall:
+            continue
+        centre = np.mean([(p.top + p.bottom) / 2 for p in g])
+        nearest = min(tall, key=lambda t: abs(np.mean([(p.top + p.bottom) / 2 for p in t]) - centre))
+        nearest.extend(g)
+    for g in (tall or groups):
+        line = _make_line(g, list(page.notes))
+        if line is not None:
+            lines.append(line)
+    lines.sort(key=lambda ln: (ln.top + ln.bottom) / 2)
+    return lines
+
+
+def main_line(page: InkImage) -> Line | None:
+    """The line holding most of the ink (a word's own line, not a label above or a date below)."""
+    lines = find_lines(page)
+    if not lines:
+        return None
+    return max(lines, key=lambda ln: sum(p.area for p in ln.pieces))
+
+
+def group_image(page: InkImage, line: Line, i: int, j: int):
+    """The 28x28 image of pieces i..j-1 as one letter, its box (working pixels) and a log prior.
+
+    The prior discourages letters much wider than the line is high and letters joined across
+    wide gaps; re-joining pieces of one cut component costs nothing.
+    """
+    group = line.pieces[i:j]
+    left, top = min(p.left for p in group), min(p.top for p in group)
+    right, bottom = max(p.right for p in group), max(p.bottom for p in group)
+    pad = 2
+    h, w = page.mask.shape
+    l0, t0, r0, b0 = max(left - pad, 0), max(top - pad, 0), min(right + pad, w), min(bottom + pad, h)
+    own = np.zeros((b0 - t0, r0 - l0), dtype=bool)
+    for p in group:
+        own[p.top - t0:p.bottom - t0, p.left - l0:p.right - l0] |= p.mask
+    others = np.zeros_like(own)
+    for p in line.pieces[max(0, i - 2):i] + line.pieces[j:j + 2]:
+        # neighbours' pixels inside this box (overlapping letters) are not this letter's ink
+        y0, y1 = max(p.top, t0), min(p.bottom, b0)
+        x0, x1 = max(p.left, l0), min(p.right, r0)
+        if y0 < y1 and x0 < x1:
+            others[y0 - t0:y1 - t0, x0 - l0:x1 - l0] |= p.mask[y0 - p.top:y1 - p.top, x0 - p.left:x1 - p.left]
+    soft = page.ink[t0:b0, l0:r0] * (ndimage.binary_dilation(own) & ~others)
+    try:
+        image, (bl, bt, br, bb), _ = letter_from_ink(soft)
+    except ValueError:
+        return None, (left, top, right, bottom), -1e9
+    height = line.height
+    prior = 0.0
+    width = right - left
+    if width > 1.5 * height:
+        prior -= 3.0 * (width / height - 1.5)
+    if max(width, bottom - top) < 0.4 * height:
+        prior -= 2.0  # a speck-sized letter is more likely a broken-off bit of its neighbour
+    for k in range(i + 1, j):
+        if not line.pieces[k].cut:
+            prior -= 4.0 * max(0.0, line.gap(k) / height - 0.15)
+    return image, (l0 + bl, t0 + bt, l0 + br, t0 + bb), prior
+
+
+def render_word_strokes(strokes, letter_height: float = 64.0, pen_ratio: float = 0.11) -> InkImage:
+    """Pen trajectories of a word -> an InkImage (white ink on black), about 64 pixels high.
+
+    The pen is as wide, relative to the letters, as the training renderer's (2.2 px of 20).
+    Raises ValueError for malformed strokes.
+    """
+    arrays = as_arrays(strokes)
+    pts = np.concatenate(arrays)
+    extent = pts.max(axis=0) - pts.min(axis=0)
+    scale = letter_height / max(float(extent[1]), float(extent[0]) / 30, 1e-6)  # one line of capitals
+    span = float(max(extent.max(), 1e-6)) * scale
+    pen = pen_ratio * letter_height
+    supersample = max(span, 1.0) / 20.0 + 1e-9  # draw_ink fits the longer side to 20 * supersample
+    ink = draw_ink(arrays, pen_width=pen / supersample, supersample=supersample).astype(np.float32) / 255.0
+    mask = ink > 0.5
+    if not mask.any():
+        from handwriting.preprocess import NoInkError
+
+        raise NoInkError("nothing to read: the strokes draw no ink")
+    return InkImage(ink, mask, (1.0, 1.0), False, 0.5, "drawing", pen, ["rendered pen strokes"])

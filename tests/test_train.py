@@ -1,0 +1,79 @@
+"""Training as users run it: `handwriting train` with papermill-style parameters, then `evaluate`.
+
+One small real training run (a few seconds of CPU) shared by the tests of this module.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from handwriting.data import save
+from handwriting.dataset import Dataset
+from handwriting.modelcard import file_sha256, load_card
+from handwriting.train import TrainConfig
+
+
+def _run(*args, tmp_path):
+    env = dict(os.environ, HANDWRITING_DATA_DIR=str(tmp_path / "datadir"), TF_CPP_MIN_LOG_LEVEL="3")
+    return subprocess.run([sys.executable, "-m", "handwriting", *map(str, args)], capture_output=True, text=True,
+                          env=env, timeout=900)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("train")
+    model = tmp_path / "m.keras"
+    result = _run("train", "-p", "epochs", "2", "-p", "limit", "2600", "-p", "model_path", model,
+                  "-p", "seed", "7", tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return tmp_path, model, result
+
+
+def test_train_saves_model_and_card_with_hash(trained):
+    _, model, result = trained
+    assert model.is_file() and model.with_suffix(".md").is_file()
+    card = load_card(model)
+    assert card["sha256"] == file_sha256(model)
+    assert card["params"]["epochs"] == 2 and card["params"]["seed"] == 7
+    assert card["data"][0]["name"] == "synthetic" and "MIT" in card["data"][0]["licence"]
+    assert card["training"]["epochs_run"] == 2 and card["training"]["seconds"] > 0
+    assert 0.2 <= card["uncertainty_threshold"] <= 0.95
+    assert not model.with_name("m.checkpoint.keras").exists()  # the checkpoint is cleaned up
+    # two epochs on 2,340 synthetic images already beat chance (1/26) by far
+    assert card["metrics"]["validation (held-out writers)"]["accuracy"] > 0.3
+
+
+def test_evaluate_json_matches_the_issue_format(trained, tmp_path):
+    folder, model, _ = trained
+    from handwriting.synthetic import generate
+    data = save(generate(260, seed=99), tmp_path / "test.npz")
+    result = _run("evaluate", data, "--model", model, "--json", tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    report = json.loads(result.stdout)
+    assert set(report) >= {"count", "accuracy", "top3_accuracy", "per_letter"}
+    assert report["count"] == 260
+    assert report["top3_accuracy"] >= report["accuracy"] > 1 / 26
+    assert sum(v["count"] for v in report["per_letter"].values()) == 260
+
+
+def test_evaluate_with_missing_model_is_a_clear_error(tmp_path):
+    data = save(Dataset(np.zeros((2, 28, 28), np.uint8), np.zeros(2, np.uint8)), tmp_path / "d.npz")
+    result = _run("evaluate", data, "--model", tmp_path / "none.keras", tmp_path=tmp_path)
+    assert result.returncode == 2 and "none.keras: no model file" in result.stderr
+
+
+def test_unknown_training_parameter_is_refused():
+    with pytest.raises(ValueError, match="unknown training parameter.*epoch\\b"):
+        TrainConfig.from_params(epoch=3)
+    assert TrainConfig.from_params(data="x.npz").data == ["x.npz"]
+
+
+def test_default_model_path_is_never_the_shipped_model():
+    path = TrainConfig().model_path
+    assert "models/local/" in path.replace(os.sep, "/")
