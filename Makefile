@@ -8,7 +8,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8866
 MODEL ?= models/handwriting.keras
 ARGS ?=
-RUNS := runs/$(shell date +%Y%m%d-%H%M%S)
+EVAL_ARGS ?=
+RUN ?= runs/$(shell date +%Y%m%d-%H%M%S)
 
 .PHONY: setup test dashboard train bench clean
 
@@ -29,13 +30,15 @@ dashboard: $(STAMP)
 	@test -f "$(MODEL)" || $(BIN)/handwriting train -p model_path "$(MODEL)"
 	HANDWRITING_MODEL="$(abspath $(MODEL))" $(BIN)/handwriting dashboard --host $(HOST) --port $(PORT) $(if $(DB),--db "$(DB)")
 
-# Trains (03) and evaluates (04) headlessly on the embedded default; papermill parameters pass through,
-# e.g. make train ARGS="-p epochs 1 -p limit 2000". Executed notebooks land in runs/<time>/.
+# Trains (03) and evaluates (04) headlessly on the embedded default, never touching the shipped model.
+# Papermill parameters pass through: ARGS to training, EVAL_ARGS to evaluation, e.g.
+#   make train ARGS="-p epochs 1 -p limit 2000" EVAL_ARGS="-p data ../shared/data/real_letters.npz"
+# The model, its card and the executed notebooks land in runs/<time>/.
 train: $(STAMP)
-	mkdir -p $(RUNS)
-	$(BIN)/papermill notebooks/03_training.ipynb $(RUNS)/03_training.ipynb -p model_path "$(abspath $(RUNS))/model.keras" $(ARGS)
-	$(BIN)/papermill notebooks/04_evaluation.ipynb $(RUNS)/04_evaluation.ipynb -p model_path "$(abspath $(RUNS))/model.keras"
-	@echo "model, card and executed notebooks: $(RUNS)/"
+	mkdir -p $(RUN)
+	$(BIN)/papermill notebooks/03_training.ipynb $(RUN)/03_training.ipynb --cwd notebooks -p model_path "$(abspath $(RUN))/model.keras" $(ARGS)
+	$(BIN)/papermill notebooks/04_evaluation.ipynb $(RUN)/04_evaluation.ipynb --cwd notebooks -p model_path "$(abspath $(RUN))/model.keras" $(EVAL_ARGS)
+	@echo "model, card and executed notebooks: $(RUN)/"
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py

@@ -124,7 +124,7 @@ def main() -> None:
         folder.mkdir(parents=True, exist_ok=True)
         print(child(GENERATE, str(path), str(args.rows)))
     with open(path, "rb") as f:            # same page-cache state for both contestants
-        while f.read(64 << 20):
+        while f.read(1 << 20):
             pass
 
     base_runs, our_runs = [], []

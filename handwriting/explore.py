@@ -1,9 +1,9 @@
 """Numbers behind the data notebooks: ink, mean letters, near-duplicates, a 2-D projection, and
 pictures that are not letters.
 
-The exploration notebooks (01-04) only call these and `handwriting.plots`, so what they show is
-tested here. Plain numpy (the PCA is one eigenproblem; no scikit-learn for one projection); nothing here
-imports TensorFlow or matplotlib.
+The notebooks (01-04) only call these and `handwriting.plots`, so what they show is tested here.
+Plain numpy and scipy (the PCA is one small eigenproblem: no scikit-learn for one projection);
+nothing here imports TensorFlow or matplotlib.
 """
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ from handwriting.dataset import Dataset
 from handwriting.preprocess import fit_and_center
 from handwriting.strokes import draw_ink, render_strokes
 
-# Images per letter in the Kaggle "A-Z Handwritten Alphabets in CSV format" file (372,451 rows,
-# counted from the CSV; the first row is an A, which readers that take it for a header lose).
+# Images per letter in the Kaggle "A-Z Handwritten Alphabets in CSV format" file, as published in
+# analyses of it (they add up to the file's 372,451 lines; readers that take the first line, an A,
+# for a header report 13,869 A).
 # Shown beside the embedded synthetic data, which is balanced, so the imbalance training must
 # cope with stays visible without the download.
 KAGGLE_AZ_COUNTS: dict[str, int] = {
@@ -52,10 +53,8 @@ def ink_amount(images: np.ndarray, level: int = INK_LEVEL) -> np.ndarray:
 def mean_images(data: Dataset) -> np.ndarray:
     """26 x 28 x 28 float mean image per letter (0-255); all zeros for a letter with no samples."""
     out = np.zeros((len(LETTERS), 28, 28), dtype=np.float64)
-    counts = letter_counts(data.y)
-    np.add.at(out, data.y, data.x.astype(np.float64))
-    present = counts > 0
-    out[present] /= counts[present, None, None]
+    for label in np.unique(data.y):
+        out[label] = data.x[data.y == label].mean(axis=0, dtype=np.float64)
     return out
 
 
@@ -231,6 +230,16 @@ def non_letters(count: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
 # --------------------------------------------------------------------------- a picture, as a user gives it
 
+def example_picture(letter: str = "R", seed: int = 0) -> np.ndarray:
+    """`letter_picture` of one synthetic writing of `letter` (reproducible for a seed)."""
+    from handwriting.synthetic import distort, glyph_variants
+
+    rng = np.random.default_rng(seed)
+    variants = glyph_variants(letter)
+    variant = variants[int(rng.integers(len(variants)))]
+    return letter_picture(distort(variant.strokes, rng), seed=seed)
+
+
 def letter_picture(strokes, size: tuple[int, int] = (180, 240), seed: int = 0) -> np.ndarray:
     """A letter as a phone picture shows it: dark ink on uneven light paper, small and off-centre.
 
@@ -251,3 +260,63 @@ def letter_picture(strokes, size: tuple[int, int] = (180, 240), seed: int = 0) -
     pen = np.array([40.0, 45.0, 90.0])  # blue-black ink
     rgb = paper[..., None] * (1 - page[..., None]) + pen * page[..., None]
     return np.clip(rgb, 0, 255).astype(np.uint8)
+
+
+def layout(images: np.ndarray, level: int = 25) -> dict[str, np.ndarray]:
+    """Where each image's ink sits: its box (longer side in pixels) and its centre of mass.
+
+    Data in the training convention have a longer side of 20 and a centre of mass near
+    (13.5, 13.5); a source that does not (EMNIST's letters fill the frame differently, a
+    careless export may crop to the edges) shows here before it confuses a model.
+    """
+    images = np.asarray(images, dtype=np.float64)
+    ink = images > level
+    rows, cols = ink.any(axis=2), ink.any(axis=1)
+    index = np.arange(images.shape[1])
+
+    def extent(mask: np.ndarray) -> np.ndarray:
+        first = np.where(mask.any(axis=1), mask.argmax(axis=1), 0)
+        last = np.where(mask.any(axis=1), mask.shape[1] - 1 - mask[:, ::-1].argmax(axis=1), -1)
+        return last - first + 1
+
+    mass = images.sum(axis=(1, 2))
+    safe = np.where(mass > 0, mass, 1.0)
+    return {
+        "longer_side": np.maximum(extent(rows), extent(cols)),
+        "centre_x": np.where(mass > 0, images.sum(axis=1) @ index / safe, np.nan),
+        "centre_y": np.where(mass > 0, images.sum(axis=2) @ index / safe, np.nan),
+    }
+
+
+def layout_summary(images: np.ndarray) -> dict[str, float]:
+    """Share of images that follow the convention (longer side 19-21 px, centre within 1.5 px)."""
+    geometry = layout(images)
+    off = np.hypot(geometry["centre_x"] - 13.5, geometry["centre_y"] - 13.5)
+    side = geometry["longer_side"]
+    return {
+        "images": int(len(side)),
+        "longer side 19-21 px": float(((side >= 19) & (side <= 21)).mean()) if len(side) else 0.0,
+        "centre of mass within 1.5 px of the middle": float((off <= 1.5).mean()) if len(side) else 0.0,
+        "median longer side (px)": float(np.median(side)) if len(side) else 0.0,
+    }
+
+
+def augmentation_effects(base=None) -> dict:
+    """One `Augmentation` per kind of change, each alone at `base`'s strength, plus `base` itself.
+
+    For showing what each part of the training augmentation does; elastic, which training
+    leaves off by default, is shown at full probability.
+    """
+    from handwriting.augment import Augmentation
+
+    base = base or Augmentation()
+    none = dict(shift=0.0, rotation=0.0, zoom=0.0, shear=0.0, thickness=0.0, elastic=0.0)
+    return {
+        f"shift ±{base.shift:g} px": Augmentation(**{**none, "shift": base.shift}),
+        f"rotation ±{base.rotation:g}°": Augmentation(**{**none, "rotation": base.rotation}),
+        f"zoom ±{base.zoom:.0%}": Augmentation(**{**none, "zoom": base.zoom}),
+        f"shear ±{base.shear:g}": Augmentation(**{**none, "shear": base.shear}),
+        "thickness": Augmentation(**{**none, "thickness": 1.0}),
+        "elastic": Augmentation(**{**none, "elastic": 1.0}),
+        "all (as in training)": base,
+    }

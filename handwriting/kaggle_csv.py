@@ -108,14 +108,13 @@ def _parse_fast(chunk: _Chunk, ws: _Workspace) -> int | None:
     np.multiply(digit, is_digit.view(np.uint8), out=digit)   # separators count as digit 0
 
     # Structure: only digits, commas and newlines; 784 commas then a newline, line after line.
-    n = np.count_nonzero(is_sep[PAD:])
+    sep = np.flatnonzero(is_sep[PAD:])
+    n = len(sep)
     if n == 0 or n % FIELDS:
         return None
     lines = n // FIELDS
-    flag = ws.flag[PAD:end]
-    if np.count_nonzero(np.equal(body, _COMMA, out=flag)) != n - lines:
+    if np.count_nonzero(np.equal(body, _COMMA, out=ws.flag[PAD:end])) != n - lines:
         return None
-    sep = np.flatnonzero(is_sep[PAD:])
     if not (body[sep[FIELDS - 1::FIELDS]] == _NEWLINE).all():    # so the rest are the commas
         return None
     # Every field 1-3 digits: separators 2-4 bytes apart (the first field ends at sep[0]).
@@ -124,7 +123,8 @@ def _parse_fast(chunk: _Chunk, ws: _Workspace) -> int | None:
         return None
 
     # value[i] = digit[i] + 10 digit[i-1] + 100 digit[i-2], the last only if i-1 is a digit:
-    # then a field ending at i is right whether it has 1, 2 or 3 digits. uint8 up to 99.
+    # then a field ending at i is right whether it has 1, 2 or 3 digits (separators are 0).
+    # Tens and ones fit in uint8; with the hundreds it takes uint16, so 256-999 can be refused.
     value, tens, hundreds = ws.value[:end], ws.tens[:end], ws.hundreds[:end]
     np.multiply(digit[1:-1], 10, out=tens[2:])
     np.add(tens[2:], digit[2:], out=tens[2:])
@@ -201,7 +201,6 @@ class _Reader:
                 raw[end] = _NEWLINE
                 end += 1
             cut = end
-            chunk.last = True
         elif cut == 0:
             while pending:      # report earlier errors first, and learn this line's number
                 self._collect(*pending.popleft())
@@ -214,6 +213,7 @@ class _Reader:
             raw[PAD:PAD + len(lines)] = lines
             cut = PAD + len(lines)
         chunk.end = cut
+        chunk.last = at_eof
         return carry
 
     def _collect(self, chunk: _Chunk, future) -> _Chunk:

@@ -10,6 +10,7 @@ on black. Nothing here imports TensorFlow.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -17,7 +18,6 @@ from matplotlib.patches import Rectangle
 
 from handwriting import LETTERS
 
-LETTER_COLOURS = None  # filled on first use: 26 colours that neighbours can tell apart
 RARE = "#d95f02"
 COMMON = "#1b9e77"
 NEUTRAL = "#7f8c9a"
@@ -48,17 +48,15 @@ def _counts(values) -> np.ndarray:
     return values
 
 
-def letter_colours() -> list:
+@lru_cache(maxsize=1)
+def letter_colours() -> tuple:
     """26 distinct colours, so that letters next to each other in a scatter differ."""
-    global LETTER_COLOURS
-    if LETTER_COLOURS is None:
-        from matplotlib import colormaps
+    from matplotlib import colormaps
 
-        pool = list(colormaps["tab20"].colors) + list(colormaps["Dark2"].colors)
-        # Interleave the light and dark halves of tab20 so neighbours in A..Z contrast.
-        order = list(range(0, 20, 2)) + list(range(1, 20, 2)) + list(range(20, 26))
-        LETTER_COLOURS = [pool[i] for i in order]
-    return LETTER_COLOURS
+    pool = list(colormaps["tab20"].colors) + list(colormaps["Dark2"].colors)
+    # The dark half of tab20, then its light half, then Dark2: neighbours in A..Z contrast.
+    order = list(range(0, 20, 2)) + list(range(1, 20, 2)) + list(range(20, 26))
+    return tuple(pool[i] for i in order)
 
 
 def _images(ax, image, title: str | None = None, fontsize: float = 9, colour: str = "black") -> None:
@@ -132,25 +130,40 @@ def compare_letter_counts(panels: Mapping[str, object], title: str = "Images per
     return fig
 
 
+def _mosaic(tiles: list[list[np.ndarray | None]], gap: int = 2) -> np.ndarray:
+    """Rows of 28x28 tiles in one image, separated by grey lines (one image draws far faster
+    than hundreds of axes)."""
+    rows, cols = len(tiles), max(len(r) for r in tiles)
+    out = np.full((rows * (28 + gap) - gap, cols * (28 + gap) - gap), 90, dtype=np.uint8)
+    for r, row in enumerate(tiles):
+        for c in range(cols):
+            tile = row[c] if c < len(row) else None
+            top, left = r * (28 + gap), c * (28 + gap)
+            out[top:top + 28, left:left + 28] = 0 if tile is None else tile
+    return out
+
+
 def sample_grid(images: np.ndarray, y: np.ndarray, per_letter: int = 10, seed: int = 0,
                 title: str = "Random samples of each letter") -> Figure:
     """A row of random samples per letter, the letter named on the left."""
     rng = np.random.default_rng(seed)
     present = [i for i in range(len(LETTERS)) if (y == i).any()]
-    fig = _figure(0.62 * per_letter + 0.6, 0.62 * len(present) + 0.7)
-    fig.get_layout_engine().set(w_pad=0.01, h_pad=0.01, wspace=0.02, hspace=0.02)
-    axes = np.array(fig.subplots(len(present), per_letter, squeeze=False))
-    for row, label in enumerate(present):
+    tiles = []
+    for label in present:
         idx = np.flatnonzero(y == label)
         pick = rng.choice(idx, size=min(per_letter, len(idx)), replace=False)
-        for col in range(per_letter):
-            ax = axes[row, col]
-            if col < len(pick):
-                _images(ax, images[pick[col]])
-            else:
-                ax.set_axis_off()
-        axes[row, 0].set_ylabel(LETTERS[label], rotation=0, fontsize=12, fontweight="bold",
-                                labelpad=12, va="center")
+        tiles.append([images[i] for i in pick])
+    mosaic = _mosaic(tiles)
+    fig = _figure(0.5 * per_letter + 0.8, 0.5 * len(present) + 0.8)
+    ax = fig.subplots()
+    ax.imshow(mosaic, cmap="gray", vmin=0, vmax=255, interpolation="nearest")
+    ax.set_yticks([r * 30 + 13.5 for r in range(len(present))], [LETTERS[i] for i in present],
+                  fontsize=11, fontweight="bold")
+    ax.set_xticks([])
+    ax.tick_params(left=False)
+    for side in ax.spines.values():
+        side.set_visible(False)
+    ax.set_xlabel(f"{per_letter} random images per letter", fontsize=9)
     fig.suptitle(title, fontweight="bold")
     return fig
 
@@ -257,13 +270,12 @@ def projection(points: np.ndarray, y: np.ndarray, explained: Sequence[float] | N
         if len(sel):
             ax.scatter(points[sel, 0], points[sel, 1], s=7, alpha=0.6, color=colours[i],
                        label=letter, linewidths=0)
-    for i, letter in enumerate(LETTERS):
-        sel = y == i
-        if sel.any():
-            cx, cy = np.median(points[sel, 0]), np.median(points[sel, 1])
-            ax.text(cx, cy, letter, fontsize=12, fontweight="bold", ha="center", va="center",
-                    color="black", bbox={"boxstyle": "round,pad=0.2", "fc": colours[i], "ec": "black",
-                                         "lw": 0.6, "alpha": 0.9})
+    present = [i for i in range(len(LETTERS)) if (y == i).any()]
+    centres = np.array([np.median(points[y == i], axis=0) for i in present]).reshape(-1, 2)
+    for i, (cx, cy) in zip(present, _spread(centres, points)):
+        ax.text(cx, cy, LETTERS[i], fontsize=12, fontweight="bold", ha="center", va="center",
+                color="black", bbox={"boxstyle": "round,pad=0.2", "fc": colours[i], "ec": "black",
+                                     "lw": 0.6, "alpha": 0.9})
     if explained is not None and len(explained) >= 2:
         ax.set_xlabel(f"component 1 ({explained[0]:.1%} of pixel variance)")
         ax.set_ylabel(f"component 2 ({explained[1]:.1%} of pixel variance)")
@@ -275,6 +287,28 @@ def projection(points: np.ndarray, y: np.ndarray, explained: Sequence[float] | N
     ax.set_title(f"{len(show):,} images; letters at the median of their points", fontsize=10)
     fig.suptitle(title, fontweight="bold")
     return fig
+
+
+def _spread(labels: np.ndarray, points: np.ndarray, gap: float = 0.04, rounds: int = 50) -> np.ndarray:
+    """Label positions pushed apart until none is within `gap` (fraction of the plot) of another."""
+    if len(labels) < 2:
+        return labels
+    span = np.ptp(points, axis=0).astype(float)
+    span[span == 0] = 1.0
+    # A tiny different nudge for each label, so that labels on the very same spot separate too.
+    angle = np.arange(len(labels)) * 2.399963
+    pos = labels / span + 1e-3 * gap * np.column_stack([np.cos(angle), np.sin(angle)])
+    for _ in range(rounds):
+        diff = pos[:, None, :] - pos[None, :, :]
+        dist = np.hypot(diff[..., 0], diff[..., 1])
+        np.fill_diagonal(dist, 1e9)
+        close = dist < gap
+        if not close.any():
+            break
+        # Each crowded label moves away from its neighbours by half the missing distance.
+        push = np.where(close[..., None], diff / np.maximum(dist, 1e-9)[..., None] * (gap - dist)[..., None] / 2, 0)
+        pos = pos + push.sum(axis=1)
+    return pos * span
 
 
 # --------------------------------------------------------------------------- 02: what the model sees
@@ -465,10 +499,10 @@ def precision_recall(per_letter: Mapping[str, Mapping[str, float | None]],
     ax.bar(x + 0.2, precision, width=0.4, color=VALIDATION, label="precision: answers X that are X")
     _letter_ticks(ax)
     ax.set_xlabel("letter")
-    ax.set_ylabel("fraction")
     ax.yaxis.set_major_formatter("{x:.0%}")
-    low = min(recall.min(), precision.min())
-    ax.set_ylim(max(0.0, low - 0.1), 1.02)
+    low = max(0.0, min(recall.min(), precision.min()) - 0.1)
+    ax.set_ylim(round(low, 2), 1.0)  # zoomed on the differences: the axis says where it starts
+    ax.set_ylabel("fraction" if low == 0 else f"fraction (axis from {low:.0%})")
     ax.grid(axis="y", alpha=0.3)
     ax.set_axisbelow(True)
     fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=2, fontsize=9, frameon=False)

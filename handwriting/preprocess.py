@@ -41,6 +41,7 @@ STROKE_TARGET = 0.10     # stroke width / letter size of the training data (2 px
 STROKE_THIN = 0.075      # strokes thinner than this fraction of the letter size get thickened
 MIN_CONTRAST = 0.15      # ink must be this much darker (on the 0-1 ink scale) than the paper
 MIN_THRESHOLD = 0.12     # photos: the ink threshold never goes below this (paper noise, JPEG)
+FAINT = 0.25             # writing whose typical darkening is below this is a shadow or a smudge
 
 ImageFile.LOAD_TRUNCATED_IMAGES = False  # a truncated file is an error, not a half-grey letter
 
@@ -78,12 +79,24 @@ class InkImage:
     kind: str                  # "drawing" (flat background), "crop" (small, one paper colour), "photo"
     stroke_width: float        # median stroke width in working pixels (0 when there is no ink)
     notes: list[str] = field(default_factory=list)
+    angle: float = 0.0         # degrees the picture was turned to straighten ruled lines
 
     def to_input(self, box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
         """A (left, top, right, bottom) box in working pixels -> pixels of the input picture."""
         sx, sy = self.scale
         left, top, right, bottom = box
-        return (int(math.floor(left / sx)), int(math.floor(top / sy)),
+        if self.angle:
+            # Undo the straightening: the box's corners turned back, and the box around them.
+            h, w = self.mask.shape
+            cx, cy = w / 2, h / 2
+            a = math.radians(self.angle)
+            xs, ys = [], []
+            for x, y in ((left, top), (right, top), (left, bottom), (right, bottom)):
+                dx, dy = x - cx, y - cy
+                xs.append(cx + dx * math.cos(a) + dy * math.sin(a))
+                ys.append(cy - dx * math.sin(a) + dy * math.cos(a))
+            left, top, right, bottom = min(xs), min(ys), max(xs), max(ys)
+        return (max(0, int(math.floor(left / sx))), max(0, int(math.floor(top / sy))),
                 int(math.ceil(right / sx)), int(math.ceil(bottom / sy)))
 
 
@@ -306,8 +319,24 @@ def ink_from_image(image: Image.Image) -> tuple[np.ndarray, bool]:
     """
     colour, inverted = _paper_light(image)
     bg = np.median(colour.reshape(-1, colour.shape[2]), axis=0)
-    ink = np.clip((bg - colour).max(axis=2) / max(float(bg.max()), 0.05), 0.0, 1.0)
-    return ink.astype(np.float32), inverted
+    ink = _darkening(np.broadcast_to(bg.astype(np.float32), colour.shape), colour)
+    return ink, inverted
+
+
+def _darkening(paper: np.ndarray, colour: np.ndarray) -> np.ndarray:
+    """How much darker than the paper each pixel is, in its most darkened channel, 0-1.
+
+    Relative to the paper's brightness, so ink in a shadow reads as ink in the light; any ink
+    colour (blue, red, even yellow) darkens some channel.
+    """
+    c = colour.shape[2]
+    drop = paper[..., 0] - colour[..., 0]
+    bright = paper[..., 0].copy()
+    for ch in range(1, c):
+        np.maximum(drop, paper[..., ch] - colour[..., ch], out=drop)
+        np.maximum(bright, paper[..., ch], out=bright)
+    np.maximum(bright, 0.05, out=bright)
+    return np.clip(drop / bright, 0.0, 1.0).astype(np.float32, copy=False)
 
 
 def _paper_light(image: Image.Image) -> tuple[np.ndarray, bool]:
@@ -315,7 +344,8 @@ def _paper_light(image: Image.Image) -> tuple[np.ndarray, bool]:
     colour, alpha = _channels(image)
     if alpha is not None and alpha.min() < 0.99:
         colour = _composite(colour, alpha)
-    lum = colour.mean(axis=2) if colour.shape[2] == 3 else colour[..., 0]
+    step = max(1, round(max(colour.shape[:2]) / 400))
+    lum = colour[::step, ::step].mean(axis=2)
     # Ink is a minority of pixels, so the median is the paper (the border can be a dark table).
     light_paper = bool(np.median(lum) >= 0.5)
     return (colour if light_paper else 1.0 - colour), light_paper
@@ -324,31 +354,49 @@ def _paper_light(image: Image.Image) -> tuple[np.ndarray, bool]:
 def _paper_estimate(colour: np.ndarray) -> tuple[np.ndarray, str]:
     """The paper's colour at every pixel: constant for drawings, local for photos."""
     h, w, c = colour.shape
-    lum = colour.mean(axis=2)
+    step = max(1, round(max(h, w) / 400))  # statistics on a subsample: same answer, less time
+    sub = colour[::step, ::step]
+    lum = sub.mean(axis=2)
     med = float(np.median(lum))
     flat = float(np.mean(np.abs(lum - med) <= 0.5 / 255))  # exactly one colour: drawn, not photographed
-    bright = colour[lum >= med]
+    bright = sub[lum >= med]
     global_bg = np.median(bright, axis=0) if len(bright) else np.ones(c, np.float32)
     if flat >= 0.5 or min(h, w) < 48:
         # A canvas or a small tight crop: one paper colour (flattening would eat thick strokes).
         return np.broadcast_to(global_bg.astype(np.float32), colour.shape), ("drawing" if flat >= 0.5 else "crop")
-    # Photo: the paper's brightness in blocks (a high percentile skips the ink), a median over
-    # neighbouring blocks for blocks full of ink, then smooth interpolation in between.
-    b = max(8, round(max(h, w) / 12))
-    ny, nx = math.ceil(h / b), math.ceil(w / b)
-    padded = np.pad(colour, ((0, ny * b - h), (0, nx * b - w), (0, 0)), mode="edge")
-    blocks = padded.reshape(ny, b, nx, b, c).transpose(0, 2, 1, 3, 4).reshape(ny, nx, b * b, c)
-    k = int(0.9 * (b * b - 1))
-    grid = np.partition(blocks, k, axis=2)[:, :, k, :]
+    block = max(8, round(max(h, w) / 12))
+    paper = _flatten(colour, block)
+    # Blocks must be several strokes wide, or a thick stroke along the border reads as paper.
+    ink = _darkening(paper[::step, ::step], sub)
+    sw = stroke_width(ink > max(_otsu(ink), MIN_THRESHOLD)) * step
+    if 3 * sw > block:
+        paper = _flatten(colour, round(3 * sw))
+    return paper, "photo"
+
+
+def _flatten(colour: np.ndarray, b: int) -> np.ndarray:
+    """The paper's brightness in blocks of b pixels (a high percentile skips the ink), a median
+    over neighbouring blocks for blocks full of ink, then smooth interpolation in between.
+    Blocks are measured on a box-averaged copy for speed."""
     from scipy import ndimage  # scipy is heavy to import; only photos need it here
 
+    h, w, c = colour.shape
+    f = max(1, b // 12)
+    hs, ws = h // f, w // f
+    small = colour[:hs * f, :ws * f].reshape(hs, f, ws, f, c).mean(axis=(1, 3)) if f > 1 else colour
+    bs = max(1, round(b / f))
+    ny, nx = math.ceil(hs / bs), math.ceil(ws / bs)
+    padded = np.pad(small, ((0, ny * bs - hs), (0, nx * bs - ws), (0, 0)), mode="edge")
+    blocks = padded.reshape(ny, bs, nx, bs, c).transpose(0, 2, 1, 3, 4).reshape(ny, nx, bs * bs, c)
+    k = int(0.9 * (bs * bs - 1))
+    grid = np.partition(blocks, k, axis=2)[:, :, k, :]
     grid = ndimage.median_filter(grid, size=(3, 3, 1), mode="nearest")
     out = np.empty_like(colour)
+    full = (round(nx * bs * w / ws), round(ny * bs * h / hs))  # the padded grid in full pixels
     for ch in range(c):
         g = Image.fromarray(np.ascontiguousarray(grid[..., ch]), mode="F")
-        # Block centres sit at (i + 0.5) * b: resize the grid to the padded size and crop.
-        out[..., ch] = np.asarray(g.resize((nx * b, ny * b), Image.Resampling.BILINEAR))[:h, :w]
-    return out, "photo"
+        out[..., ch] = np.asarray(g.resize(full, Image.Resampling.BILINEAR))[:h, :w]
+    return out
 
 
 def _otsu(values: np.ndarray, bins: int = 128) -> float:
@@ -381,20 +429,38 @@ def _runs(mask: np.ndarray, min_len: int) -> np.ndarray:
 
 def stroke_width(mask: np.ndarray) -> float:
     """Typical stroke width (pixels) of a binary ink mask."""
-    if not mask.any():
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    if len(rows) == 0:
         return 0.0
     from scipy import ndimage
 
-    dist = ndimage.distance_transform_edt(mask)
+    crop = mask[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+    factor = 1
+    if crop.size > 250_000 and crop.sum() > 20_000:  # a page: half resolution gives the same answer
+        h2, w2 = crop.shape[0] // 2 * 2, crop.shape[1] // 2 * 2
+        crop = crop[:h2, :w2].reshape(h2 // 2, 2, w2 // 2, 2).sum(axis=(1, 3)) >= 2
+        factor = 2
+    crop = np.pad(crop, 1)
+    dist = ndimage.distance_transform_edt(crop)
     # Across a stroke of width w the distance to the edge runs 1..w/2, so its mean is about w/4.
-    return float(4.0 * dist[mask].mean() - 1.0)
+    return float(factor * (4.0 * dist[crop].mean() - 1.0)) if crop.any() else 0.0
 
 
-def _line_candidates(mask: np.ndarray, min_len: tuple[int, int]) -> list[tuple[int, tuple[slice, slice], np.ndarray]]:
-    """Long straight horizontal (axis 0) and vertical (axis 1) segments: (axis, box, pixels).
+@dataclass
+class _Segment:
+    axis: int                  # 0: horizontal, 1: vertical
+    across: slice              # rows of a horizontal segment, columns of a vertical one
+    along: slice               # its columns, or rows
+    box: tuple[slice, slice]   # (rows, columns) in the mask
+    pixels: np.ndarray         # bool, the segment's pixels inside `box`
 
-    `min_len` is the shortest horizontal and vertical segment. Boxes are (across, along) slices.
-    """
+    @property
+    def length(self) -> int:
+        return self.along.stop - self.along.start
+
+
+def _line_candidates(mask: np.ndarray, min_len: tuple[int, int]) -> list[_Segment]:
+    """Long straight horizontal and vertical segments, at least `min_len` (horizontal, vertical) long."""
     from scipy import ndimage
 
     found = []
@@ -405,22 +471,39 @@ def _line_candidates(mask: np.ndarray, min_len: tuple[int, int]) -> list[tuple[i
         # A band a few pixels high catches lines photographed a few degrees off the horizontal,
         # and closing small breaks along it catches faint lines the threshold broke up.
         tol = max(1, int(round(0.006 * w)))
-        band = ndimage.maximum_filter1d(m.astype(np.uint8), size=2 * tol + 1, axis=0)
-        band = ndimage.grey_closing(band, size=(1, max(3, int(0.01 * w)))).astype(bool)
-        lines = _runs(band, need) & m
-        if not lines.any():
+        band = ndimage.maximum_filter1d(m.view(np.uint8), size=2 * tol + 1, axis=0)
+        band = ndimage.grey_closing(band, size=(1, max(3, int(0.02 * w)))).astype(bool)
+        runs = _runs(band, need)
+        if not runs.any():
             continue
-        labels, _ = ndimage.label(lines, structure=np.ones((3, 3)))
+        # Label the continuous runs (the ink of a faint line may be dashed), keep their ink.
+        labels, _ = ndimage.label(runs, structure=np.ones((3, 3)))
         for i, sl in enumerate(ndimage.find_objects(labels), start=1):
-            if sl[1].stop - sl[1].start < need:
+            seg = (labels[sl] == i) & m[sl]
+            cols = np.flatnonzero(seg.any(axis=0))
+            if len(cols) == 0 or cols[-1] - cols[0] + 1 < need:
                 continue
-            seg = np.zeros_like(m)
-            seg[sl] = labels[sl] == i
-            found.append((axis, sl, seg if axis == 0 else seg.T))
+            box = sl if axis == 0 else (sl[1], sl[0])
+            found.append(_Segment(axis, sl[0], sl[1], box, seg if axis == 0 else seg.T))
     return found
 
 
-def _remove_lines(mask: np.ndarray, sw: float, text: bool, notes: list[str]) -> np.ndarray:
+def _letter_height(mask: np.ndarray) -> float:
+    """Typical height of the writing's components (not lines or grids spanning the picture)."""
+    from scipy import ndimage
+
+    h, w = mask.shape
+    labels, n = ndimage.label(mask, structure=np.ones((3, 3)))
+    heights = []
+    for sl in ndimage.find_objects(labels):
+        ch, cw = sl[0].stop - sl[0].start, sl[1].stop - sl[1].start
+        if ch < 0.5 * h and cw < 0.5 * w and max(ch, cw) >= 0.01 * max(h, w):
+            heights.append(ch)
+    return float(np.median(heights)) if heights else 0.25 * min(h, w)
+
+
+def _remove_lines(mask: np.ndarray, sw: float, text: bool, notes: list[str],
+                  loose: np.ndarray | None = None) -> np.ndarray:
     """Remove ruled and grid lines: long straight segments that are not part of the writing.
 
     A segment is a line when it is clearly thinner than the writing, or runs from border to border
@@ -434,55 +517,225 @@ def _remove_lines(mask: np.ndarray, sw: float, text: bool, notes: list[str]) -> 
     h, w = mask.shape
     if text:
         lengths = (max(int(0.1 * w), 12), max(int(0.1 * h), 12))
+        letter_h = _letter_height(mask)
     else:
         lengths = (max(int(0.45 * min(h, w)), 12),) * 2
-    candidates = _line_candidates(mask, lengths)
+    # Lines are found in `loose` (ink at half the threshold): a faint ruled line the threshold
+    # broke into dashes is whole there. What is removed is the ink of `mask` along it.
+    candidates = []
+    for c in _line_candidates(mask if loose is None else loose, lengths):
+        if loose is not None:
+            r0, c0 = max(c.box[0].start - 1, 0), max(c.box[1].start - 1, 0)
+            r1, c1 = min(c.box[0].stop + 1, h), min(c.box[1].stop + 1, w)
+            grown_px = np.zeros((r1 - r0, c1 - c0), dtype=bool)
+            grown_px[c.box[0].start - r0:c.box[0].stop - r0, c.box[1].start - c0:c.box[1].stop - c0] = c.pixels
+            px = ndimage.binary_dilation(grown_px) & mask[r0:r1, c0:c1]
+            if not px.any():
+                continue
+            box = (slice(r0, r1), slice(c0, c1))
+            across, along = (box[0], c.along) if c.axis == 0 else (box[1], c.along)
+            c = _Segment(c.axis, across, along, box, px)
+        candidates.append(c)
     if not candidates:
         return mask
     every = np.zeros_like(mask)
-    for _, _, seg in candidates:
-        every |= seg
+    for c in candidates:
+        every[c.box] |= c.pixels
     rest = mask & ~every
-    rest_sw = stroke_width(rest) if rest.sum() > 0.15 * every.sum() else stroke_width(mask)
+    rest_area, every_area = int(rest.sum()), int(every.sum())
+    rest_sw = stroke_width(rest) if rest_area > 0.15 * every_area else stroke_width(mask)
     rows, cols = np.flatnonzero(rest.any(axis=1)), np.flatnonzero(rest.any(axis=0))
-    near_rest = ndimage.binary_dilation(rest, iterations=2) if len(rows) else rest
-    removed = [np.zeros_like(mask), np.zeros_like(mask)]  # horizontal, vertical
-    kinds = set()
-    for axis, sl, seg in candidates:
-        length = sl[1].stop - sl[1].start
-        thickness = seg.sum() / length
-        dim, across = (w, h) if axis == 0 else (h, w)
-        at_end = sl[1].start <= 1 or sl[1].stop >= dim - 1
-        edge = min(sl[0].start, across - sl[0].stop) < 0.06 * across
+
+    def grown(box: tuple[slice, slice], pad: int) -> tuple[slice, slice]:
+        return (slice(max(box[0].start - pad, 0), min(box[0].stop + pad, h)),
+                slice(max(box[1].start - pad, 0), min(box[1].stop + pad, w)))
+
+    rest_labels = ndimage.label(rest, structure=np.ones((3, 3)))[0] if rows.size else None
+    rest_boxes = ndimage.find_objects(rest_labels) if rest_labels is not None else []
+
+    def touching(c: _Segment) -> tuple[int, int] | None:
+        """The extent along the segment of the writing it touches, or None if it touches none."""
+        if rest_labels is None:
+            return None
+        r = grown(c.box, 3)
+        seg = np.zeros((r[0].stop - r[0].start, r[1].stop - r[1].start), dtype=bool)
+        seg[c.box[0].start - r[0].start:c.box[0].stop - r[0].start,
+            c.box[1].start - r[1].start:c.box[1].stop - r[1].start] = c.pixels
+        seg = ndimage.binary_dilation(seg, iterations=2)
+        ids = np.unique(rest_labels[r][seg])
+        ids = ids[ids > 0]
+        if len(ids) == 0:
+            return None
+        k = 1 if c.axis == 0 else 0
+        return (min(rest_boxes[i - 1][k].start for i in ids), max(rest_boxes[i - 1][k].stop for i in ids))
+
+    removed = np.zeros_like(mask)
+    gap = max(3, int(round(0.02 * max(h, w))))
+    gone: list[_Segment] = []
+    for c in candidates:
+        thickness = c.pixels.sum() / c.length
+        dim, across = (w, h) if c.axis == 0 else (h, w)
+        at_end = c.along.start <= 1 or c.along.stop >= dim - 1
+        from_edge = min(c.across.start, across - c.across.stop)
         # The edge of the paper or of a dark frame runs from border to border along it.
-        frame = length >= 0.95 * dim and edge and (thickness < rest_sw or not text)
+        unlike = not 0.8 * rest_sw <= thickness <= 1.5 * rest_sw  # not a stroke of the writing
+        touched = None if text else touching(c)
+        frame = c.length >= 0.95 * dim and from_edge < 0.06 * across and \
+            (thickness < rest_sw if text else (unlike or touched is None))
         if text:
-            thin = thickness < 0.5 * rest_sw and rest_sw >= 3
-            remove = frame or thin or length >= max(0.25 * dim, 25 * rest_sw)
-        elif thickness < 0.6 * rest_sw and rest_sw >= 3 and (at_end or length > 0.7 * dim):
-            remove = True
-        elif len(rows) == 0 or rest.sum() < 0.15 * seg.sum():
+            # (letters' own strokes are candidates too: only a segment taller or wider than a
+            # letter can be a line)
+            thin = thickness < 0.5 * rest_sw and rest_sw >= 3 and c.length >= 1.5 * letter_h
+            remove = frame or thin or c.length >= max(3 * letter_h, 25 * rest_sw)
+        elif thickness < 0.6 * rest_sw and rest_sw >= 3:
+            remove = True  # a long line far thinner than the writing
+        elif len(rows) == 0 or rest_area < 0.15 * c.pixels.sum():
             remove = False  # the writing is made of long strokes (an I, an L, a T): keep them
         else:
-            extent = cols if axis == 0 else rows
+            extent = cols if c.axis == 0 else rows
             margin = 0.04 * dim
-            beyond = sl[1].start < extent[0] - margin and sl[1].stop > extent[-1] + margin
-            near_border = min(sl[0].start, across - sl[0].stop) < 0.12 * across
-            touches = bool((seg & near_rest).any())
-            remove = frame or (not touches and (beyond or near_border))
+            beyond = c.along.start < extent[0] - margin and c.along.stop > extent[-1] + margin
+            near_border = from_edge < 0.12 * across
+            if touched is None:
+                remove = frame or beyond or near_border
+            else:
+                # Touching the writing: a line only if it runs far past what it touches on both
+                # sides (a ruled line through a letter), not if it spans it (a T's bar).
+                span = touched[1] - touched[0]
+                far = max(0.1 * dim, 0.5 * span)
+                remove = frame or (c.along.start < touched[0] - far and c.along.stop > touched[1] + far)
         if remove:
-            removed[axis] |= seg
-            kinds.add("horizontal" if axis == 0 else "vertical")
-    if not kinds:
+            removed[c.box] |= c.pixels
+            gone.append(c)
+    if not gone:
         return mask
-    kept = mask & ~removed[0] & ~removed[1]
+    kept = mask & ~removed
     # Strokes crossing a removed line are bridged back across it.
-    gap = max(3, int(round(0.02 * max(h, w))))
-    bridged = [ndimage.binary_closing(kept, structure=np.ones((gap, 1))),
-               ndimage.binary_closing(kept, structure=np.ones((1, gap)))]
-    kept = kept | (removed[0] & bridged[0]) | (removed[1] & bridged[1])
-    notes.append(f"removed {' and '.join(sorted(kinds))} line(s)")
+    band = np.zeros_like(mask)
+    for c in gone:
+        across_px = (c.box[0] if c.axis == 0 else c.box[1])
+        span = max(gap, across_px.stop - across_px.start + 4)  # the removed band, and a little
+        r = grown(c.box, span)
+        # Across the line straight or slanting either way, as strokes cross it.
+        straight = np.ones((span, 1) if c.axis == 0 else (1, span), dtype=bool)
+        bridged = np.zeros(kept[r].shape, dtype=bool)
+        for se in (straight, np.eye(span, dtype=bool), np.fliplr(np.eye(span, dtype=bool))):
+            bridged |= ndimage.binary_closing(kept[r], structure=se)
+        kept[r] |= removed[r] & bridged
+        band[grown(c.box, 3)] = True
+    # Bits of a line the threshold broke off lie wholly along it: they go too.
+    labels, n = ndimage.label(kept, structure=np.ones((3, 3)))
+    if n:
+        outside = np.bincount(labels[~band].ravel(), minlength=n + 1)
+        along = outside == 0
+        along[0] = False
+        kept &= ~along[labels]
+    kinds = sorted({"horizontal" if c.axis == 0 else "vertical" for c in gone})
+    notes.append(f"removed {' and '.join(kinds)} line(s)")
     return kept
+
+
+def _skew(mask: np.ndarray) -> float:
+    """The angle (degrees) of ruled or grid lines photographed askew, or 0 when there are none.
+
+    Each trial angle projects the ink onto rows along that slope; long straight lines make one
+    row very full. Only a line spanning half the picture counts.
+    """
+    ys, xs = np.nonzero(mask)
+    h, w = mask.shape
+    if len(xs) == 0:
+        return 0.0
+    if len(xs) > 60_000:
+        pick = np.random.default_rng(0).choice(len(xs), 60_000, replace=False)
+        ys, xs, share = ys[pick], xs[pick], 60_000 / len(xs)
+    else:
+        share = 1.0
+    xs = xs - w / 2.0
+
+    def fullest(angle: float) -> float:
+        rows = np.round(ys - xs * math.tan(math.radians(angle))).astype(np.int64)
+        rows -= rows.min()
+        return float(np.bincount(rows).max()) / share
+
+    straight = fullest(0.0)
+    best, angle = straight, 0.0
+    for a in np.arange(-12.0, 12.01, 1.0):
+        score = fullest(float(a))
+        if score > best:
+            best, angle = score, float(a)
+    for a in (angle - 0.5, angle + 0.5):
+        score = fullest(a)
+        if score > best:
+            best, angle = score, a
+    if angle == 0.0 or best < 0.5 * w or best < 1.3 * straight:
+        return 0.0
+    return angle
+
+
+def _turn(a: np.ndarray, angle: float) -> np.ndarray:
+    """Turn a float image by -angle degrees about its centre (same size, zeros brought in)."""
+    return np.asarray(Image.fromarray(a.astype(np.float32), mode="F").rotate(
+        angle, resample=Image.Resampling.BILINEAR, fillcolor=0.0))
+
+
+def _drop_backdrop(mask: np.ndarray, notes: list[str]) -> np.ndarray:
+    """Drop what lies beyond the paper: dark table or frame regions reaching in from the border.
+
+    They are far thicker than any pen stroke (or than a stroke could be at all) and touch the
+    border. Only their thick parts go, so a letter that a ruled line joins to them stays.
+    """
+    from scipy import ndimage
+
+    h, w = mask.shape
+    dist = ndimage.distance_transform_edt(mask)
+    ridge = (dist > 0) & (dist >= ndimage.maximum_filter(dist, size=3))
+    half = float(np.median(dist[ridge])) if ridge.any() else 1.0  # a typical stroke's half width
+    limit = max(3.0 * half, 0.03 * min(h, w))
+    core = dist > limit
+    if not core.any():
+        return mask
+    # The thick regions: every pixel within `limit` of their core.
+    thick = ndimage.distance_transform_edt(~core) <= limit + 1.5
+    labels, n = ndimage.label(thick)
+    border = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+    border = border[border > 0]
+    if len(border) == 0:
+        return mask
+    drop = np.isin(labels, border)
+    notes.append("ignored dark regions beyond the paper's edge")
+    return mask & ~ndimage.binary_dilation(drop, iterations=2)
+
+
+def _drop_paper_edges(mask: np.ndarray, notes: list[str]) -> np.ndarray:
+    """Drop the paper's edges photographed askew: long thin lines crossing from border to border.
+
+    (Level ones are left to the line removal, which knows grid and ruled lines too.)
+    """
+    from scipy import ndimage
+
+    h, w = mask.shape
+    labels, n = ndimage.label(mask, structure=np.ones((3, 3)))
+    drop = np.zeros(n + 1, dtype=bool)
+    for i, sl in enumerate(ndimage.find_objects(labels), start=1):
+        bh, bw = sl[0].stop - sl[0].start, sl[1].stop - sl[1].start
+        length = math.hypot(bh, bw)
+        across = min(bh, bw)
+        ends = (sl[1].start <= 1 and sl[1].stop >= w - 1) if bw >= bh else (sl[0].start <= 1 and sl[0].stop >= h - 1)
+        if not ends or length < 0.6 * (w if bw >= bh else h):
+            continue
+        own = labels[sl] == i
+        area = int(own.sum())
+        slanted = across / max(bh, bw) > math.tan(math.radians(2.5))
+        # One line, not lines and writing joined: a single run of ink across it almost everywhere.
+        along = own if bw >= bh else own.T
+        runs = (np.diff(along.astype(np.int8), axis=0) == 1).sum(axis=0) + along[0]
+        single = float(np.mean(runs == 1)) >= 0.9
+        if length / max(area / length, 1.0) >= 25 and slanted and single:
+            drop[i] = True
+    if not drop.any():
+        return mask
+    notes.append("ignored the paper's edge")
+    return mask & ~drop[labels]
 
 
 def extract_ink(source, max_side: int = LETTER_SIDE, text: bool = False) -> InkImage:
@@ -496,8 +749,7 @@ def extract_ink(source, max_side: int = LETTER_SIDE, text: bool = False) -> InkI
     colour, light_paper = _paper_light(image)
     notes.append("dark ink on light paper" if light_paper else "light ink on dark background")
     paper, kind = _paper_estimate(colour)
-    ink = np.clip((paper - colour).max(axis=2) / np.maximum(paper.max(axis=2), 0.05), 0.0, 1.0)
-    ink = ink.astype(np.float32)
+    ink = _darkening(paper, colour)
     if kind == "photo":
         notes.append("photo: paper flattened")
     # Otsu separates ink from paper; a floor keeps paper grain and JPEG noise out of it.
@@ -517,17 +769,30 @@ def extract_ink(source, max_side: int = LETTER_SIDE, text: bool = False) -> InkI
     small[0] = False
     if small.any():
         mask = mask & ~small[labels]
+    if kind == "photo":
+        mask = _drop_backdrop(mask, notes)
+        mask = _drop_paper_edges(mask, notes)
+    angle = _skew(mask) if kind == "photo" and min(h, w) >= 48 else 0.0
+    if angle:
+        # Straighten the page so its ruled lines (and the writing on them) run level.
+        ink = _turn(ink, angle)
+        mask = _turn(mask, angle) > 0.25  # (low, so thin lines stay unbroken when turned)
+        notes.append(f"straightened by {angle:+.1f} degrees")
     sw = stroke_width(mask)
     if min(h, w) >= 48:  # (a small picture is a tight crop: all letter)
-        mask = _remove_lines(mask, sw, text, notes)
+        loose = ink > 0.5 * t if kind == "photo" else None
+        mask = _remove_lines(mask, sw, text, notes, loose)
     if not mask.any():
         raise NoInkError("nothing to read: only lines and specks, no writing")
+    if float(np.median(ink[mask])) < FAINT:
+        # What is left is barely darker than the paper: a shadow's edge, a fold, a smudge.
+        raise NoInkError("nothing to read: only faint marks (shadows, smudges), no writing")
     # The soft ink (anti-aliased edges) is kept around the mask only, so removed lines vanish.
     near = ndimage.binary_dilation(mask, iterations=1)
     level = float(np.percentile(ink[mask], 90))
     lo = 0.5 * t
     soft = np.clip((ink - lo) / max(level - lo, 1e-3), 0.0, 1.0) * near
-    return InkImage(soft.astype(np.float32), mask, scale, light_paper, float(t), kind, sw, notes)
+    return InkImage(soft.astype(np.float32), mask, scale, light_paper, float(t), kind, sw, notes, angle)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -618,6 +883,9 @@ def preprocess_image(source, max_side: int = LETTER_SIDE) -> Preprocessed:
     """
     page = extract_ink(source, max_side=max_side)
     mask, notes = letter_components(page.mask)
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    if max(rows[-1] - rows[0], cols[-1] - cols[0]) + 1 < 0.03 * min(page.mask.shape):
+        raise NoInkError("nothing to read: only specks, no letter")
     near = _dilate(mask)
     image, box, more = letter_from_ink(page.ink, near)
     return Preprocessed(image, inverted=page.inverted, bbox=page.to_input(box),

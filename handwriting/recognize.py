@@ -31,7 +31,7 @@ from handwriting.strokes import DEFAULT_PEN_WIDTH, render_strokes
 
 NOTHING = "nothing to read"
 MAX_GROUP = 4          # a letter is made of at most this many pieces
-LETTER_PENALTY = 0.35  # log-score cost of each letter: fewer, better-read letters win ties
+LETTER_PENALTY = 0.1   # log-score cost of each letter: fewer, better-read letters win ties
 BATCH = 512
 
 

@@ -22,6 +22,8 @@ from handwriting.strokes import as_arrays, draw_ink
 
 MAX_LETTER_WIDTH = 1.6   # a letter is at most this many line heights wide (W, M)
 MAX_JOIN_GAP = 0.6       # pieces further apart than this (line heights) are not one letter
+JOIN_LETTERS = 2.5       # log-prior cost of reading two letter-sized pieces as one letter
+JOIN_PART = 0.3          # ... a letter and a bar or fragment beside it
 
 
 @dataclass
@@ -82,6 +84,25 @@ class Line:
 
     def space_before(self, i: int) -> bool:
         return i in self.spaces
+
+    def letter_like(self, p: Piece) -> bool:
+        """Big enough to be a letter by itself (not a bar or a fragment of one)."""
+        return p.height >= 0.6 * self.height and p.area >= 0.3 * self.typical_area
+
+    @property
+    def typical_area(self) -> float:
+        return float(np.median([p.area for p in self.pieces]))
+
+    def join_cost(self, k: int) -> float:
+        """Log-prior cost of reading pieces k-1 and k (apart on the page) as one letter.
+
+        Two pieces that each look like a whole letter are most likely two letters; a bar or a
+        fragment beside a letter may be a part of it (an E's arms, a K's second stroke). Any
+        gap between them makes the join less likely still.
+        """
+        a, b = self.pieces[k - 1], self.pieces[k]
+        cost = JOIN_LETTERS if self.letter_like(a) and self.letter_like(b) else JOIN_PART
+        return cost + 4.0 * max(0.0, self.gap(k) / self.height - 0.05)
 
 
 def _box(sl) -> tuple[int, int, int, int]:
@@ -197,13 +218,30 @@ def _cut_wide(piece: Piece, height: float, stroke: float) -> list[Piece]:
         return [piece]
     profile = piece.mask.sum(axis=0).astype(np.float32)
     smooth = np.convolve(profile, np.ones(3) / 3, mode="same")
-    margin = int(0.2 * height)
-    limit = max(1.6 * stroke, 2.0)
-    cands = [c for c in range(max(margin, 1), piece.width - max(margin, 1))
-             if smooth[c] <= limit and smooth[c] <= smooth[c - 1] and smooth[c] <= smooth[c + 1]]
+    margin = max(int(0.2 * height), 1)
+    reach = max(int(0.4 * height), 2)
+    total = float(profile.sum())
+    if piece.width <= 1.25 * height:
+        # Maybe one wide letter (M, W): only a thin neck between two tall parts is a cut.
+        limit, depth = max(1.6 * stroke, 2.0), 2.5
+    else:
+        # Surely two letters or more: any clear dip of the profile may be where they meet (the
+        # recogniser decides which cuts to keep).
+        limit, depth = max(3.0 * stroke, 0.5 * float(smooth.max())), 1.8
+
+    def valley(c: int) -> bool:
+        # A joint between two letters is a neck with a letter's worth of ink on each side;
+        # the end of a T's bar is thin too, but nothing rises beyond it.
+        left, right = smooth[max(0, c - reach):c], smooth[c + 1:c + 1 + reach]
+        floor = max(smooth[c], 1.0)
+        return bool(len(left) and len(right) and left.max() >= depth * floor and right.max() >= depth * floor
+                    and profile[:c].sum() >= 0.15 * total and profile[c:].sum() >= 0.15 * total)
+
+    cands = [c for c in range(margin, piece.width - margin)
+             if smooth[c] <= limit and smooth[c] <= smooth[c - 1] and smooth[c] <= smooth[c + 1] and valley(c)]
     cuts: list[int] = []
     for c in sorted(cands, key=lambda c: (smooth[c], c)):
-        if all(abs(c - d) >= 0.3 * height for d in cuts):
+        if all(abs(c - d) >= 0.25 * height for d in cuts):
             cuts.append(c)
     if not cuts:
         return [piece]
@@ -222,9 +260,14 @@ def _cut_wide(piece: Piece, height: float, stroke: float) -> list[Piece]:
 def _separators(pieces: list[Piece], height: float) -> tuple[list[Piece], set[int]]:
     """Hyphens and dashes (flat pieces mid-line) become word breaks; wide gaps too."""
     kept, breaks = [], set()
-    for p in pieces:
+    top = min(p.top for p in pieces)
+    bottom = max(p.bottom for p in pieces)
+    for k, p in enumerate(pieces):
         flat = p.height < 0.3 * height and p.width >= 0.25 * height and p.width > 2 * p.height
-        if flat and len(pieces) > 2 and p is not pieces[0] and p is not pieces[-1]:
+        middle = 0.3 <= ((p.top + p.bottom) / 2 - top) / max(bottom - top, 1) <= 0.75
+        apart = 0 < k < len(pieces) - 1 and not p.cut and not pieces[k + 1].cut and \
+            p.left > pieces[k - 1].right and p.right < pieces[k + 1].left
+        if flat and middle and apart:
             breaks.add(len(kept))
             continue
         kept.append(p)
@@ -268,8 +311,22 @@ def find_lines(page: InkImage) -> list[Line]:
     if not pieces:
         return []
     height = _typical_height(pieces)
-    # Specks far smaller than the writing would each start a line of their own.
-    pieces = [p for p in pieces if max(p.height, p.width) >= 0.12 * height]
+    h, w = page.mask.shape
+    stroke = page.stroke_width
+
+    def writing(p: Piece) -> bool:
+        if max(p.height, p.width) < 0.12 * height:
+            return False  # a speck: it would start a line of its own
+        long = max(p.height, p.width) >= 4 * max(1, min(p.height, p.width))
+        if long and stroke >= 3 and stroke_width(p.mask) < 0.4 * stroke:
+            return False  # a long mark far thinner than the writing: what is left of a ruled line
+        edge = max(2, int(0.01 * max(h, w)))
+        at_border = p.left < edge or p.top < edge or p.right > w - edge or p.bottom > h - edge
+        return not (at_border and long)  # the edge of the paper or of a frame
+
+    pieces = [p for p in pieces if writing(p)]
+    if not pieces:
+        return []
     lines = []
     groups = _cluster_lines(pieces)
     # Small marks (accents, dots) may have formed lines of their own: give them to the nearest line.
@@ -332,7 +389,7 @@ def group_image(page: InkImage, line: Line, i: int, j: int):
         prior -= 2.0  # a speck-sized letter is more likely a broken-off bit of its neighbour
     for k in range(i + 1, j):
         if not line.pieces[k].cut:
-            prior -= 4.0 * max(0.0, line.gap(k) / height - 0.15)
+            prior -= line.join_cost(k)
     return image, (l0 + bl, t0 + bt, l0 + br, t0 + bb), prior
 
 

@@ -46,6 +46,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "TensorFlow and the model, a few hundred MB)")
     parser.add_argument("--cull-idle", type=int, default=600,
                         help="seconds after which a kernel whose page was closed is stopped (default 600)")
+    # Another notebook with the same settings: the benchmark's baseline page.
+    parser.add_argument("--notebook", default=str(NOTEBOOK), help=argparse.SUPPRESS)
 
 
 def _is_loopback(host: str) -> bool:
@@ -64,11 +66,12 @@ def settings(args) -> tuple[list[str], dict[str, str], str]:
     env = dict(os.environ)
     env["HANDWRITING_DB"] = str(db)
     env["HANDWRITING_MODEL"] = str(model)
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up chatter is not the server log's business
     for name in ("JUPYTER_CONFIG_PATH", "JUPYTER_PATH"):
         env[name] = os.pathsep.join([str(SETTINGS)] + [p for p in env.get(name, "").split(os.pathsep) if p])
     # The kernels import the project from here even when it is not installed.
     env["PYTHONPATH"] = os.pathsep.join([str(PROJECT_ROOT)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
-    command = [sys.executable, "-m", "voila", str(NOTEBOOK), "--no-browser",
+    command = [sys.executable, "-m", "voila", str(getattr(args, "notebook", NOTEBOOK)), "--no-browser",
                f"--Voila.ip={args.host}", f"--Voila.port={args.port}", "--Voila.port_retries=0",
                f"--VoilaConfiguration.default_pool_size={max(0, args.pool_size)}",
                f"--VoilaConfiguration.preheat_kernel={'True' if args.pool_size > 0 else 'False'}",

@@ -46,6 +46,24 @@ FONTS: dict[str, float] = {"futural": 1.0}
 
 SPACING = 0.06  # pen path resampled every 0.06 letter heights, so the wobble and bends are smooth
 PEN_WIDTH = (1.3, 3.0)  # 28x28 pixels; thin canvas strokes to marker-like Kaggle strokes
+# Mouse and touch drawings turn curves into a few straight segments (squared G, B, D, O); this
+# share of samples is drawn from such a polygonal copy of the glyph.
+ANGULAR_SHARE = 0.25
+ANGULAR_TOLERANCE = 0.09  # letter heights a straight segment may stray from the curve
+
+# How far the distortions go, in letter heights, radians and ratios (see `_distort`).
+STROKE_TURN = math.radians(4.0)  # each stroke's own rotation (standard deviation)
+STROKE_SCALE = 0.05              # ... its own scale
+STROKE_SHIFT = 0.025             # ... its own shift
+END_SHARE = 0.4                  # share of stroke ends that overshoot or stop short
+END_CHANGE = (-0.05, 0.09)       # by how much
+WOBBLE = 0.016                   # amplitude of each of 3 waves along the pen path, per axis
+WOBBLE_FREQ = (0.3, 2.5)         # their frequency, waves per letter height of path
+BEND = 0.035                     # amplitude of each of 3 plane waves of the elastic bend
+BEND_FREQ = 0.6                  # their frequency (standard deviation), waves per letter height
+TURN, MAX_TURN = 5.0, 12.0       # whole-letter rotation in degrees: deviation, limit
+SLANT, MAX_SLANT = 0.12, 0.35    # whole-letter shear (slant)
+ASPECT, MAX_ASPECT = 0.2, 0.45  # log of the width-to-height change
 
 
 @dataclass(frozen=True)
@@ -56,6 +74,12 @@ class Variant:
     letter: str
     strokes: tuple[np.ndarray, ...]  # (n, 2) points, one letter height = 1, y down
     weight: float = 1.0
+    angular: tuple[np.ndarray, ...] = ()  # the same drawn with straight segments (see _simplify)
+
+    def __post_init__(self) -> None:
+        # Packed once here, so each sample only pays for the distortion itself.
+        packs = (_Packed.of(self.strokes), _Packed.of(self.angular or self.strokes))
+        object.__setattr__(self, "_packs", packs)
 
 
 # --- glyphs -----------------------------------------------------------------------------------
@@ -77,6 +101,38 @@ def _join(pieces: list[np.ndarray], spacing: float) -> np.ndarray:
         dense = _resample(piece, spacing)
         out.append(dense if not out else dense[1:])
     return np.concatenate(out)
+
+
+def _simplify(points: np.ndarray, tolerance: float) -> np.ndarray:
+    """Ramer-Douglas-Peucker: the few corners a quick mouse or touch drawing turns at."""
+    keep = np.zeros(len(points), dtype=bool)
+    keep[[0, -1]] = True
+    todo = [(0, len(points) - 1)]
+    while todo:
+        a, b = todo.pop()
+        if b <= a + 1:
+            continue
+        chord = points[b] - points[a]
+        rel = points[a + 1:b] - points[a]
+        length = math.hypot(*chord)
+        if length > 0:
+            dist = np.abs(chord[0] * rel[:, 1] - chord[1] * rel[:, 0]) / length
+        else:  # a closed stroke: split at the point farthest from its start
+            dist = np.hypot(*rel.T)
+        i = int(dist.argmax())
+        if dist[i] > tolerance:
+            todo += [(a, a + 1 + i), (a + 1 + i, b)]
+            keep[a + 1 + i] = True
+    return points[keep]
+
+
+def _angular(strokes: list[np.ndarray] | tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
+    out = []
+    for s in strokes:
+        corners = _simplify(s, ANGULAR_TOLERANCE) if len(s) > 2 else s
+        out.append(_join([np.stack(pair) for pair in zip(corners[:-1], corners[1:])], SPACING)
+                   if len(corners) > 1 else s)
+    return tuple(out)
 
 
 def parse_path(text: str, where: str = "path", spacing: float = SPACING) -> list[np.ndarray]:
@@ -165,7 +221,8 @@ def _skeleton(letter: str, position: int, text: str) -> Variant:
         weight, text = float(head), rest
     where = f"handwriting.glyphs skeleton {letter}{position}"
     strokes = parse_path(text, where)
-    return Variant(f"skeleton:{letter}{position}", letter, tuple(strokes), weight)
+    return Variant(f"skeleton:{letter}{position}", letter, tuple(strokes), weight,
+                   _angular(strokes))
 
 
 @lru_cache(maxsize=1)
@@ -173,7 +230,7 @@ def _variants() -> dict[str, tuple[Variant, ...]]:
     table: dict[str, list[Variant]] = {letter: [] for letter in LETTERS}
     for name, weight in FONTS.items():
         for letter, strokes in _font_glyphs(name).items():
-            table[letter].append(Variant(name, letter, tuple(strokes), weight))
+            table[letter].append(Variant(name, letter, tuple(strokes), weight, _angular(strokes)))
     for letter, texts in SKELETONS.items():
         for position, text in enumerate(texts, start=1):
             table[letter].append(_skeleton(letter, position, text))
@@ -190,57 +247,84 @@ def glyph_variants(letter: str) -> list[Variant]:
 
 # --- distortion -------------------------------------------------------------------------------
 
-def _rotation(angle: float, scale: float = 1.0) -> np.ndarray:
-    c, s = math.cos(angle) * scale, math.sin(angle) * scale
-    return np.array([[c, -s], [s, c]])
+@dataclass(frozen=True)
+class _Packed:
+    """A glyph's strokes as one array, with what the vectorised distortion needs precomputed."""
+
+    points: np.ndarray   # (n, 2) every stroke's points, one after another
+    stroke: np.ndarray   # (n,) the stroke each point belongs to
+    centres: np.ndarray  # (k, 2) each stroke's mean point: its own turns and scales are about it
+    ends: np.ndarray     # first and last points of the strokes that have more than one point
+    inner: np.ndarray    # the point next to each end, inside its stroke
+    bounds: tuple[tuple[int, int], ...]  # (start, stop) of each stroke in `points`
+
+    @staticmethod
+    def of(strokes) -> "_Packed":
+        arrays = [np.asarray(s, dtype=np.float64).reshape(-1, 2) for s in strokes]
+        stops = np.cumsum([len(a) for a in arrays])
+        starts = stops - [len(a) for a in arrays]
+        ends, inner = [], []
+        for a, b in zip(starts, stops):
+            if b - a > 1:
+                ends += [a, b - 1]
+                inner += [a + 1, b - 2]
+        return _Packed(
+            np.concatenate(arrays),
+            np.repeat(np.arange(len(arrays)), [len(a) for a in arrays]),
+            np.array([a.mean(axis=0) for a in arrays]),
+            np.array(ends, dtype=np.intp), np.array(inner, dtype=np.intp),
+            tuple((int(a), int(b)) for a, b in zip(starts, stops)),
+        )
 
 
-def distort(strokes: tuple[np.ndarray, ...] | list[np.ndarray],
-            rng: np.random.Generator) -> list[np.ndarray]:
-    """One hand-written-looking copy of a glyph's strokes (letter height about 1)."""
-    moved = []
-    for points in strokes:
-        # Each stroke is placed on its own: crossbars miss, bowls do not quite meet the stem.
-        centre = points.mean(axis=0)
-        m = _rotation(rng.normal(0.0, math.radians(4.0)), 1.0 + rng.normal(0.0, 0.05))
-        p = (points - centre) @ m.T + centre + rng.normal(0.0, 0.025, 2)
-        if len(p) > 1:
-            # The pen lands early or late: ends overshoot or stop short along their direction.
-            ends = rng.random(2) < 0.4
-            for end, nxt in ((0, 1), (-1, -2)):
-                if ends[end]:
-                    step = p[end] - p[nxt]
-                    length = float(np.hypot(*step))
-                    if length > 0:
-                        d = rng.uniform(-0.05, 0.09)
-                        d = max(d, -0.8 * length)
-                        p[end] = p[end] + step * (d / length)
-        moved.append(p)
-    sizes = np.cumsum([len(p) for p in moved])[:-1]
-    pts = np.concatenate(moved)
+def distort(strokes, rng: np.random.Generator) -> list[np.ndarray]:
+    """One hand-written-looking copy of strokes (lists of (x, y), y down, letter height about 1)."""
+    return _distort(_Packed.of(strokes), rng)
 
-    # A slow wobble along the pen path: a few sine waves in path length, per axis.
-    step = np.hypot(*np.diff(pts, axis=0).T)
-    along = np.concatenate([[0.0], np.cumsum(step)])
-    freq = rng.uniform(0.3, 2.5, (2, 3, 1)) * (2 * math.pi)
-    amp = rng.uniform(0.0, 0.016, (2, 3, 1))
-    phase = rng.uniform(0.0, 2 * math.pi, (2, 3, 1))
-    wobble = (amp * np.sin(freq * along + phase)).sum(axis=1).T
+
+def _distort(glyph: _Packed, rng: np.random.Generator) -> list[np.ndarray]:
+    # Vectorised over all points of the letter at once: a Python loop per stroke costs more than
+    # drawing it.
+    # Each stroke is placed on its own: crossbars miss, bowls do not quite meet the stem.
+    r = rng.normal(0.0, 1.0, (len(glyph.centres), 4))
+    angle, scale = r[:, 0] * STROKE_TURN, 1.0 + r[:, 1] * STROKE_SCALE
+    cos, sin = (np.cos(angle) * scale)[glyph.stroke], (np.sin(angle) * scale)[glyph.stroke]
+    rel = glyph.points - glyph.centres[glyph.stroke]
+    pts = np.column_stack([rel[:, 0] * cos - rel[:, 1] * sin, rel[:, 0] * sin + rel[:, 1] * cos])
+    pts += (glyph.centres + r[:, 2:] * STROKE_SHIFT)[glyph.stroke]
+
+    # The pen lands early or late: stroke ends overshoot or stop short along their direction.
+    if len(glyph.ends):
+        u = rng.random((2, len(glyph.ends)))
+        step = pts[glyph.ends] - pts[glyph.inner]
+        length = np.hypot(step[:, 0], step[:, 1])
+        d = np.maximum(END_CHANGE[0] + (END_CHANGE[1] - END_CHANGE[0]) * u[1], -0.8 * length)
+        d = np.where(u[0] < END_SHARE, d, 0.0) / np.maximum(length, 1e-9)
+        pts[glyph.ends] += step * d[:, None]
+
+    # A slow wobble along the pen path: a few sine waves in path length, per axis. (White noise
+    # per point would look like a scanner's speckle, not a hand.)
+    along = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(pts, axis=0).T))])
+    u = rng.random((3, 2, 3, 1))
+    freq = (WOBBLE_FREQ[0] + (WOBBLE_FREQ[1] - WOBBLE_FREQ[0]) * u[0]) * (2 * math.pi)
+    wobble = (u[1] * WOBBLE * np.sin(freq * along + u[2] * (2 * math.pi))).sum(axis=1).T
 
     # A smooth elastic bend of the whole letter: random plane waves in position.
-    waves = rng.normal(0.0, 1.0, (2, 3, 2)) * (2 * math.pi * 0.6)
-    amp = rng.uniform(0.0, 0.035, (2, 3, 1))
-    phase = rng.uniform(0.0, 2 * math.pi, (2, 3, 1))
-    bend = (amp * np.sin(waves @ pts.T + phase)).sum(axis=1).T
+    waves = rng.normal(0.0, 2 * math.pi * BEND_FREQ, (2, 3, 2))
+    u = rng.random((2, 2, 3, 1))
+    bend = (u[0] * BEND * np.sin(waves @ pts.T + u[1] * (2 * math.pi))).sum(axis=1).T
+    pts += wobble + bend
 
-    pts = pts + wobble + bend
     # Global pose: rotation, slant (shear) and anisotropic scale; render_strokes fits the size.
-    angle = math.radians(float(np.clip(rng.normal(0.0, 5.0), -12.0, 12.0)))
-    shear = float(np.clip(rng.normal(0.0, 0.12), -0.35, 0.35))
-    aspect = math.exp(rng.uniform(-0.25, 0.25))
-    m = _rotation(angle) @ np.array([[aspect, -shear], [0.0, 1.0 / aspect]])
+    g = rng.normal(0.0, 1.0, 3)
+    angle = math.radians(min(max(g[0] * TURN, -MAX_TURN), MAX_TURN))
+    shear = min(max(g[1] * SLANT, -MAX_SLANT), MAX_SLANT)
+    aspect = math.exp(min(max(g[2] * ASPECT, -MAX_ASPECT), MAX_ASPECT))
+    c, s = math.cos(angle), math.sin(angle)
+    # rotation @ [[aspect, -shear], [0, 1 / aspect]]
+    m = np.array([[c * aspect, -c * shear - s / aspect], [s * aspect, -s * shear + c / aspect]])
     pts = pts @ m.T
-    return np.split(pts, sizes)
+    return [pts[a:b] for a, b in glyph.bounds]
 
 
 # --- data set ---------------------------------------------------------------------------------
@@ -264,7 +348,8 @@ def generate(count: int, seed: int = 0) -> Dataset:
         pick = int(np.searchsorted(cumulative[letter], rng.random(), side="right"))
         variant = table[letter][min(pick, len(table[letter]) - 1)]
         pen_width = rng.uniform(*PEN_WIDTH)
-        x[i] = render_strokes(distort(variant.strokes, rng), pen_width)
+        glyph = variant._packs[1 if rng.random() < ANGULAR_SHARE else 0]
+        x[i] = render_strokes(_distort(glyph, rng), pen_width)
         writers.append(variant.id)
     return Dataset(
         x, labels, np.full(count, SOURCE), np.array(writers, dtype=str) if writers else None,

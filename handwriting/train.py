@@ -152,7 +152,7 @@ def train(config: TrainConfig, data: Dataset | None = None, validation: Dataset 
                          config.seed, shuffle=True)
     val_ds = _pipeline(validation.x, validation.y, 1024, None, config.seed, shuffle=False)
     started = time.perf_counter()
-    history = model.fit(train_ds, validation_data=val_ds, epochs=config.epochs, verbose=verbose,
+    history = model.fit(train_ds, validation_data=val_ds, epochs=config.epochs, verbose=verbose, shuffle=False,
                         class_weight=class_weights(data.y) if config.balance else None,
                         callbacks=all_callbacks)
     seconds = time.perf_counter() - started

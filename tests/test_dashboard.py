@@ -303,35 +303,52 @@ def test_word_picture_upload(make_app):
 # ---------------------------------------------------------------------------------------- history
 
 
+def shown(history):
+    """The rows History shows, in order."""
+    return [row for row in history.row_widgets if row.record is not None and row.widget.layout.display != "none"]
+
+
 def test_history_lists_newest_first_filters_corrects_and_deletes(make_app):
     app = make_app()
     draw(app.draw.pad.canvas, STROKE_1)
     app.draw.clear()
     draw(app.draw.pad.canvas, STROKE_1, STROKE_2, STROKE_1)  # three strokes: uncertain
-    app.word.pad.canvas  # noqa: B018 - words are listed too
     draw(app.word.pad.canvas, [(20, 50), (20, 150)])
     app.select("History")
     history = app.history
-    assert [r.record.source for r in history.row_widgets] == ["word", "draw", "draw"]
+    assert [r.record.source for r in shown(history)] == ["word", "draw", "draw"]
     history.uncertain.value = True
-    assert [r.record.uncertain for r in history.row_widgets] == [True]
+    assert [r.record.uncertain for r in shown(history)] == [True]
     history.uncertain.value = False
-    history.letter.value = "C"
-    assert [r.record.prediction for r in history.row_widgets] == ["CAT"] or history.row_widgets == []
+    history.letter.value = "C"  # a letter, not the word CAT
+    assert shown(history) == [] and "No prediction matches" in history.empty_note.value
     history.letter.value = "A"
-    assert len(history.row_widgets) == 2
-    row = history.row_widgets[0]
-    row.correction.value = "R"
+    assert len(shown(history)) == 2 and history.empty_note.value == ""
+    row = shown(history)[0]
+    row.letter_choice.value = "R"
     stored = app.store.get(row.record.id)
     assert (stored.prediction, stored.correction) == ("A", "R")  # beside, not over
-    assert "saved" in row.saved.value
-    rid = history.row_widgets[1].record.id
-    history.row_widgets[1].delete.click()
-    assert app.store.get(rid) is not None  # first click asks
-    history.row_widgets[1].delete.click()
+    assert 'data-correction="R"' in row.saved.value
+    rid = shown(history)[1].record.id
+    shown(history)[1].delete.click()
+    assert app.store.get(rid) is not None  # the first click asks
+    shown(history)[1].delete.click()
     assert app.store.get(rid) is None
     history.letter.value = ""
-    assert len(history.row_widgets) == 2
+    assert len(shown(history)) == 2
+    assert shown(history)[1].letter_choice.value == "R"  # rows are reused: bound to the right record
+    word = shown(history)[0]
+    word.word_choice.value = "cab"
+    assert app.store.get(word.record.id).correction == "CAB"
+
+
+def test_binding_a_record_is_not_a_correction(make_app):
+    app = make_app()
+    draw(app.draw.pad.canvas, STROKE_1)
+    app.select("History")
+    app.history.refresh()
+    app.history.refresh()
+    assert app.store.query()[0].correction is None
 
 
 def test_history_export_writes_a_data_set_the_loader_reads(make_app, tmp_path):
@@ -342,7 +359,7 @@ def test_history_export_writes_a_data_set_the_loader_reads(make_app, tmp_path):
     app.select("History")
     app.history.export_button.click()
     assert "no corrected letters" in app.history.export_result.value
-    app.history.row_widgets[0].correction.value = "V"
+    app.history.row_widgets[0].letter_choice.value = "V"
     app.history.export_button.click()
     html = app.history.export_result.value
     assert 'data-count="1"' in html and "download" in html
@@ -357,9 +374,9 @@ def test_history_export_writes_a_data_set_the_loader_reads(make_app, tmp_path):
 def test_history_is_rebuilt_only_while_shown(make_app):
     app = make_app()
     draw(app.draw.pad.canvas, STROKE_1)
-    assert app.history.stale and not hasattr(app.history, "row_widgets")
+    assert app.history.stale and app.history.row_widgets == []
     app.select("History")
-    assert not app.history.stale and len(app.history.row_widgets) == 1
+    assert not app.history.stale and len(shown(app.history)) == 1
 
 
 # ---------------------------------------------------------------------------------------- serving

@@ -165,7 +165,17 @@ def test_truncated_last_line_is_hinted(tmp_path):
     x, y = make_data(6)
     text = reference_text(x, y)
     path = write_text(tmp_path / "cut.csv", text[:-700])
-    with pytest.raises(DataError, match=r"line 6 has \d+ fields, expected 785 \(truncated file\?\)"):
+    with pytest.raises(DataError, match=r"line 6 has \d+ fields, expected 785 \(truncated file"):
+        read_kaggle_csv(path)
+
+
+def test_truncated_last_line_ending_exactly_at_a_chunk_end_is_hinted(tmp_path, small_chunks):
+    rows = lines_of(*make_data(6))
+    head = "".join(line + "\n" for line in rows[:3])
+    tail = rows[3][:kaggle_csv.CHUNK_BYTES - 1 - len(head)] + "\n"
+    path = write_text(tmp_path / "cut.csv", head + tail)
+    assert path.stat().st_size == kaggle_csv.CHUNK_BYTES and tail.count(",") < 700
+    with pytest.raises(DataError, match=r"line 4 has \d+ fields, expected 785 \(truncated"):
         read_kaggle_csv(path)
 
 

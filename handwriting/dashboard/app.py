@@ -7,6 +7,7 @@ kernels the whole notebook, model loading included, has run before anyone opens 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import ipywidgets as widgets
@@ -63,6 +64,14 @@ class App:
     def select(self, title: str) -> None:
         self.tabs.selected_index = TITLES.index(title)
 
+    def warm(self) -> None:
+        """Wait until the model and the word list are loaded (errors are shown on the page)."""
+        try:
+            self.loader.get(timeout=300)
+            self.services.lexicon()
+        except RuntimeError:
+            pass
+
 
 class Fatal:
     """What the page shows when the app cannot start: the reason, no traceback."""
@@ -76,14 +85,17 @@ class Fatal:
 
 
 def build_app(db: str | Path | None = None, model: str | Path | None = None, recognizer=None,
-              store: Store | None = None, lexicon="builtin") -> App | Fatal:
+              store: Store | None = None, lexicon="builtin", warm: bool | None = None) -> App | Fatal:
     """The dashboard, ready to display.
 
     `db` / `model` default to `HANDWRITING_DB` / `HANDWRITING_MODEL` (else data/predictions.sqlite
     and models/handwriting.keras). `recognizer` (an object with the `handwriting.recognize`
     interface) and `store` replace the real ones, for tests. `lexicon` is the word list for
     corrections in the Word tab (what `handwriting.lexicon.Lexicon.coerce` takes: "builtin", a
-    file, some words). Either way the result's `.widget` is what to display (a `Fatal` one says why when the database cannot be used).
+    file, some words). `warm` waits for the model before returning; by default only in a kernel Voila
+    pre-starts (VOILA_PREHEAT), which runs before anyone opens the page, so the visitor gets a kernel
+    that is ready and idle rather than one still importing TensorFlow. Either way the result's
+    `.widget` is what to display (a `Fatal` one says why when the database cannot be used).
     """
     model_path = Path(model) if model is not None else default_model_path()
     if store is None:
@@ -103,4 +115,7 @@ def build_app(db: str | Path | None = None, model: str | Path | None = None, rec
             return Recognizer(model_path)
         loader = RecognizerLoader(load)
         card = load_card(model_path) if model_path.is_file() else {"version": "no model"}
-    return App(store, loader, card, model_path, lexicon)
+    app = App(store, loader, card, model_path, lexicon)
+    if warm if warm is not None else os.environ.get("VOILA_PREHEAT") == "True":
+        app.warm()
+    return app

@@ -22,8 +22,9 @@ HINT = ("Draw one capital letter (A-Z) in the box with the mouse, a finger or a 
 class PredictionView:
     """The result panel (`hw-prediction`): one HTML widget, updated in one message per reading.
 
-    Its root carries data-seq (one more per reading shown), data-letter and data-row, so a test
-    or a script can wait for a new reading without parsing text."""
+    Its root carries data-seq (one more per reading shown), data-letter, data-strokes (how many
+    strokes were read) and data-row (once stored), so a test or a script can wait for a given
+    reading without parsing text."""
 
     def __init__(self, css_class: str = "hw-prediction"):
         self.widget = widgets.HTML()
@@ -36,7 +37,7 @@ class PredictionView:
         self.widget.value = (f'<div class="hw-result hw-result-empty" data-seq="{self.seq}" data-letter="">'
                              f'{note_html(message)}{model_view_html(None)}</div>')
 
-    def show(self, reading, row_id: int | None = None) -> None:
+    def show(self, reading, row_id: int | None = None, strokes: int = 0) -> None:
         self.seq += 1
         if reading.letter is None:
             self.widget.value = (f'<div class="hw-result hw-result-empty" data-seq="{self.seq}" data-letter="">'
@@ -46,7 +47,7 @@ class PredictionView:
         row = f' data-row="{row_id}"' if row_id is not None else ""
         self.widget.value = (
             f'<div class="hw-result" data-seq="{self.seq}" data-letter="{esc(reading.letter)}"{row} '
-            f'data-confidence="{reading.confidence:.4f}">'
+            f'data-strokes="{strokes}" data-confidence="{reading.confidence:.4f}">'
             f'<div class="hw-result-head"><div class="hw-letter">{esc(reading.letter)}</div>'
             f'<div class="hw-result-side"><div class="hw-confidence">{confidence_text(reading.confidence)}</div>'
             f'{uncertain_badge(reading.uncertain)}</div></div>'
@@ -108,7 +109,7 @@ class DrawTab:
         strokes = [list(s) for s in self.pad.strokes]
         reading = reader.read_strokes(strokes)
         self.reading = reading
-        self.prediction.show(reading, self.row_id)  # shown first: storing must not delay it
+        self.prediction.show(reading, self.row_id, len(strokes))  # shown first: storing must not delay it
         self.status.value = ""
         if reading.letter is None:
             return
@@ -122,7 +123,7 @@ class DrawTab:
                     preprocessed=to_png(reading.preprocessed.image), strokes=strokes)
         if self.row_id is None or not store.update(self.row_id, **args):
             self.row_id = store.add("draw", **args)
-            self.prediction.show(reading, self.row_id)
+            self.prediction.show(reading, self.row_id, len(strokes))
         self.services.stored()
 
     @guarded()

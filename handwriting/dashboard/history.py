@@ -41,54 +41,89 @@ def shown_path(path) -> str:
 
 
 class HistoryRow:
-    """One stored prediction: pictures, what was read, the correction control and Delete."""
+    """One line of the list: pictures and what was read, the correction control and Delete.
 
-    def __init__(self, record: Record, tab: "HistoryTab"):
-        self.record, self.tab = record, tab
-        pictures = img_tag(record.image, "hw-thumb hw-thumb-input", "input picture", height=56)
-        if record.preprocessed is not None and record.source == "word":
-            pictures += img_tag(record.preprocessed, "hw-thumb hw-model-view", "letters the model saw", height=28)
+    The tab keeps PAGE_SIZE of these and binds records to them on each refresh: changing a few
+    values costs one message each, where building new widgets would cost dozens per line."""
+
+    def __init__(self, tab: "HistoryTab"):
+        self.tab = tab
+        self.record: Record | None = None
+        self._binding = False
+        self.info = widgets.HTML()
+        self.letter_choice = widgets.Dropdown(options=[(NO_LABEL, "")] + [(c, c) for c in LETTERS], value="",
+                                              layout=widgets.Layout(width="70px"))
+        self.word_choice = widgets.Text(value="", placeholder="correct word", continuous_update=False,
+                                        layout=widgets.Layout(width="130px"))
+        for control in (self.letter_choice, self.word_choice):
+            control.add_class("hw-correct")
+            control.observe(self._corrected, "value")
+        self.saved = widgets.HTML()
+        self.delete = widgets.Button(description="Delete", tooltip="Delete this prediction",
+                                     layout=widgets.Layout(width="80px"))
+        self.delete.add_class("hw-delete")
+        self.delete.on_click(self._delete)
+        fix = widgets.VBox([widgets.HTML('<span class="hw-muted">correct label</span>'),
+                            widgets.HBox([self.letter_choice, self.word_choice, self.saved])])
+        fix.add_class("hw-history-fix")
+        self.widget = widgets.HBox([self.info, fix, self.delete])
+        self.widget.add_class("hw-history-row")
+        self.widget.layout.display = "none"
+
+    def bind(self, record: Record | None) -> None:
+        self.record = record
+        if record is None:
+            self.widget.layout.display = "none"
+            return
+        self._binding = True
+        try:
+            self.info.value = self._info_html(record)
+            word = record.source == "word"
+            self.word_choice.layout.display = None if word else "none"
+            self.letter_choice.layout.display = "none" if word else None
+            if word:
+                self.word_choice.value = record.correction or ""
+            else:
+                letter = record.correction or ""
+                self.letter_choice.value = letter if len(letter) == 1 and letter in LETTERS else ""
+            self.saved.value = self._saved_html()
+            self.delete.description = "Delete"
+            self.delete.remove_class("hw-confirm")
+        finally:
+            self._binding = False
+        self.widget.layout.display = None
+
+    @staticmethod
+    def _info_html(record: Record) -> str:
+        word = record.source == "word"
+        pictures = img_tag(record.image, "hw-thumb hw-thumb-input", "input picture", height=40 if word else 56)
+        if record.preprocessed is not None and word:
+            pictures += img_tag(record.preprocessed, "hw-thumb hw-model-view", "letters the model saw", height=24)
         elif record.preprocessed is not None:
             pictures += img_tag(record.preprocessed, "hw-thumb hw-model-view", "what the model saw", 56, 56)
         read = esc(record.prediction) if record.prediction else "&ndash;"
         raw = (f'<div class="hw-muted">raw reading {esc(record.raw)}</div>'
                if record.raw and record.raw != record.prediction else "")
         name = f'<div class="hw-muted hw-name">{esc(record.name)}</div>' if record.name else ""
-        info = (f'<div class="hw-history-info" data-row="{record.id}" data-letter="{esc(record.prediction or "")}">'
+        kind = "hw-history-pictures hw-history-pictures-word" if record.source == "word" else "hw-history-pictures"
+        return (f'<div class="hw-history-line"><div class="{kind}">{pictures}</div>'
+                f'<div class="hw-history-info" data-row="{record.id}" data-letter="{esc(record.prediction or "")}">'
                 f'<span class="hw-source hw-source-{record.source}">{record.source}</span>'
                 f'<span class="hw-history-letter">{read}</span>'
                 f'<span class="hw-confidence">{confidence_text(record.confidence)}</span>'
                 f'{uncertain_badge(record.uncertain) if record.uncertain else ""}'
-                f'<div class="hw-muted">{local_time(record.created)} &middot; #{record.id}</div>{raw}{name}</div>')
-        self.pictures = widgets.HTML(f'<div class="hw-history-pictures">{pictures}</div>')
-        self.info = widgets.HTML(info)
-        if record.source == "word":
-            self.correction = widgets.Text(value=record.correction or "", placeholder="correct word",
-                                           continuous_update=False, layout=widgets.Layout(width="130px"))
-        else:
-            self.correction = widgets.Dropdown(options=[(NO_LABEL, "")] + [(c, c) for c in LETTERS],
-                                               value=record.correction or "", layout=widgets.Layout(width="70px"))
-        self.correction.add_class("hw-correct")
-        self.correction.observe(self._corrected, "value")
-        self.saved = widgets.HTML(self._saved_html())
-        self.delete = widgets.Button(description="Delete", tooltip="Delete this prediction",
-                                     layout=widgets.Layout(width="80px"))
-        self.delete.add_class("hw-delete")
-        self.delete.on_click(self._delete)
-        label = widgets.HTML('<span class="hw-muted">correct label</span>')
-        fix = widgets.VBox([label, widgets.HBox([self.correction, self.saved])])
-        fix.add_class("hw-history-fix")
-        self.widget = widgets.HBox([self.pictures, self.info, fix, self.delete])
-        self.widget.add_class("hw-history-row")
-        self.widget.add_class(f"hw-row-{record.id}")
+                f'<div class="hw-muted">{local_time(record.created)} &middot; #{record.id}</div>{raw}{name}</div></div>')
 
     def _saved_html(self) -> str:
-        if self.record.correction is None:
+        if self.record is None or self.record.correction is None:
             return ""
-        return f'<span class="hw-saved" data-correction="{esc(self.record.correction)}">saved</span>'
+        return (f'<span class="hw-saved" data-row="{self.record.id}" '
+                f'data-correction="{esc(self.record.correction)}">saved</span>')
 
     @guarded("tab.status")
     def _corrected(self, change) -> None:
+        if self._binding or self.record is None:
+            return
         label = (change["new"] or "").strip().upper() or None
         if label is not None and self.record.source == "word" and not all(c in LETTERS for c in label):
             self.saved.value = error_html("A-Z only")
@@ -101,6 +136,8 @@ class HistoryRow:
 
     @guarded("tab.status")
     def _delete(self, _button) -> None:
+        if self.record is None:
+            return
         if self.delete.description != "Confirm":
             self.delete.description = "Confirm"
             self.delete.add_class("hw-confirm")
@@ -116,7 +153,7 @@ class HistoryTab:
         self.stale = True
         self.page = 0
         self.letter = widgets.Dropdown(options=[("All letters", "")] + [(c, c) for c in LETTERS], value="",
-                                       description="Letter", layout=widgets.Layout(width="190px"))
+                                       layout=widgets.Layout(width="130px"))
         self.letter.add_class("hw-filter-letter")
         self.uncertain = widgets.Checkbox(value=False, description="Uncertain only", indent=False,
                                           layout=widgets.Layout(width="140px"))
@@ -131,7 +168,9 @@ class HistoryTab:
         self.refresh_button.on_click(lambda _: self.refresh())
         self.summary = widgets.HTML()
         self.summary.add_class("hw-history-summary")
-        self.rows = widgets.VBox()
+        self.row_widgets: list[HistoryRow] = []  # built at the first refresh, then reused
+        self.empty_note = widgets.HTML()
+        self.rows = widgets.VBox([self.empty_note])
         self.rows.add_class("hw-history-rows")
         self.prev_button = widgets.Button(description="Newer", layout=widgets.Layout(width="90px"))
         self.next_button = widgets.Button(description="Older", layout=widgets.Layout(width="90px"))
@@ -194,18 +233,17 @@ class HistoryTab:
         pages = max(1, math.ceil(total / PAGE_SIZE))
         self.page = min(self.page, pages - 1)
         records = store.query(limit=PAGE_SIZE, offset=self.page * PAGE_SIZE, **filters)
-        for old in self.rows.children:
-            old.close()
-        self.row_widgets = [HistoryRow(r, self) for r in records]
-        if self.row_widgets:
-            self.rows.children = [row.widget for row in self.row_widgets]
-        else:
-            self.rows.children = [widgets.HTML(note_html(
-                "Nothing stored yet: draw or upload a letter." if not any(filters.values())
-                else "No prediction matches these filters."))]
+        if not self.row_widgets:
+            self.row_widgets = [HistoryRow(self) for _ in range(PAGE_SIZE)]
+            self.rows.children = [self.empty_note] + [row.widget for row in self.row_widgets]
+        for i, row in enumerate(self.row_widgets):
+            row.bind(records[i] if i < len(records) else None)
+        self.empty_note.value = "" if records else note_html(
+            "Nothing stored yet: draw or upload a letter." if not any(filters.values())
+            else "No prediction matches these filters.")
         everything = store.count()
-        self.summary.value = (f'<span class="hw-muted" data-total="{total}">{total} shown of {everything} '
-                              f'stored</span>')
+        self.summary.value = (f'<span class="hw-muted" data-total="{total}" data-page="{self.page}">'
+                              f'{total} shown of {everything} stored</span>')
         self.page_label.value = f'<span class="hw-muted">page {self.page + 1} of {pages}</span>'
         self.prev_button.disabled = self.page == 0
         self.next_button.disabled = self.page >= pages - 1

@@ -28,6 +28,15 @@ CSS = """
 .hw-app .jupyter-button:hover:enabled { background: #eaeef2; box-shadow: none; }
 .hw-app .jupyter-button.hw-export, .hw-app .jupyter-button.mod-primary { background: var(--hw-accent); color: #fff;
   border-color: var(--hw-accent); }
+/* FileUpload writes "description (count)" into its button; the count reads as "(0)" once the app
+   has taken the files, so the label comes from here instead. */
+.hw-app .widget-upload.hw-upload, .hw-app .widget-upload.hw-word-upload { font-size: 0; }
+.hw-app .widget-upload.hw-upload::before { content: "Choose pictures..."; font-size: 14px; }
+.hw-app .widget-upload.hw-word-upload::before { content: "Read a picture of a word..."; font-size: 14px; }
+.hw-app .jupyter-button.widget-upload, .hw-app .jupyter-button.widget-upload:focus,
+.hw-app .jupyter-button.widget-upload:active { background: var(--hw-accent); color: #fff;
+  border-color: var(--hw-accent); width: auto; padding: 0 16px; }
+.hw-app .hw-controls .jupyter-button { width: auto; min-width: 76px; }
 .hw-app .jupyter-button.hw-confirm { background: var(--hw-err); color: #fff; border-color: var(--hw-err); }
 .hw-button { display: inline-block; height: 28px; line-height: 26px; padding: 0 14px; border-radius: 6px;
   border: 1px solid var(--hw-accent); background: var(--hw-accent); color: #fff !important;
@@ -50,7 +59,8 @@ CSS = """
 .hw-badge { font-size: 12px; border-radius: 999px; padding: 2px 10px; font-weight: 600; }
 .hw-uncertain { background: var(--hw-warn-bg); color: var(--hw-warn); }
 .hw-sure { background: var(--hw-ok-bg); color: var(--hw-ok); }
-.hw-bars { display: flex; flex-direction: column; gap: 5px; min-width: 220px; flex: 1 1 220px; }
+.hw-bars { display: flex; flex-direction: column; gap: 5px; min-width: 220px; }
+.hw-result-body .hw-bars { flex: 1 1 220px; }
 .hw-bar-row { display: grid; grid-template-columns: 22px 1fr 54px; gap: 8px; align-items: center; }
 .hw-bar-letter { font-weight: 650; text-align: center; }
 .hw-bar-track { background: #e4e8ec; border-radius: 4px; height: 14px; overflow: hidden; }
@@ -65,12 +75,13 @@ CSS = """
 .hw-card { display: flex; gap: 18px; align-items: center; padding: 12px 14px; border: 1px solid var(--hw-line);
   border-radius: 10px; background: #fff; flex-wrap: wrap; }
 .hw-card-box { margin-bottom: 10px; }
-.hw-card-images { display: flex; gap: 14px; align-items: flex-end; }
+.hw-card-images { display: flex; gap: 14px; align-items: center; }
 .hw-card-result { display: flex; flex-direction: column; gap: 8px; min-width: 240px; flex: 1; }
 .hw-card-name { font-weight: 600; overflow-wrap: anywhere; }
 .hw-card-error { background: var(--hw-err-bg); border-color: #f3c4c4; flex-direction: column; align-items: flex-start; gap: 2px; }
 .hw-thumb { max-width: 160px; max-height: 160px; border-radius: 4px; border: 1px solid var(--hw-line); background: #fff; }
 .hw-thumb-input { max-width: 120px; max-height: 56px; }
+.hw-history-pictures-word .hw-thumb-input { max-width: 190px; }
 .hw-upload-results { margin-top: 6px; }
 .hw-word-box { display: flex; flex-direction: column; gap: 12px; padding: 14px 18px; background: var(--hw-panel);
   border: 1px solid var(--hw-line); border-radius: 10px; }
@@ -88,8 +99,11 @@ CSS = """
 .hw-history-rows { border-top: 1px solid var(--hw-line); }
 .hw-history-row { align-items: center; gap: 16px; padding: 8px 4px; border-bottom: 1px solid var(--hw-line); }
 .hw-history-row:hover { background: #fafbfc; }
-.hw-history-pictures { display: flex; gap: 8px; align-items: center; min-width: 140px; }
-.hw-history-info { min-width: 260px; }
+.hw-history-line { display: flex; gap: 16px; align-items: center; }
+.hw-history-pictures { display: flex; gap: 8px; align-items: center; width: 190px; flex: none; }
+.hw-history-pictures-word { flex-direction: column; align-items: flex-start; gap: 4px; }
+.hw-history-pictures img { max-width: 190px; object-fit: contain; }
+.hw-history-info { min-width: 280px; }
 .hw-history-info > span { margin-right: 10px; vertical-align: middle; }
 .hw-history-letter { font-size: 26px; font-weight: 700; }
 .hw-source { font-size: 12px; text-transform: uppercase; letter-spacing: .5px; padding: 2px 8px;

@@ -23,15 +23,22 @@ HINT = ("Write a word in CAPITALS on the wide pad, letters apart if you can, or 
         "one. The reading updates each time you lift the pen.")
 
 
-def stroke_page(strokes) -> Image.Image:
-    """The word as segmentation saw it (strokes rendered about 64 px high), dark on white: the
-    letter boxes of a drawn word are in this picture's pixels."""
+def stroke_page(strokes, boxes) -> tuple[Image.Image, list]:
+    """The word as segmentation saw it (strokes rendered about 64 px high), dark on white and
+    cropped to its ink, with the letter boxes moved into the cropped picture."""
     try:
         page = render_word_strokes(strokes)
     except ValueError:
-        return Image.new("L", (PAD_WIDTH, PAD_HEIGHT), 255)
+        return Image.new("L", (PAD_WIDTH, PAD_HEIGHT), 255), []
     ink = np.clip(np.asarray(page.ink, dtype=np.float32), 0, 1)
-    return Image.fromarray(np.round(255 * (1 - ink)).astype(np.uint8))
+    rows, cols = np.flatnonzero(ink.max(axis=1) > 0), np.flatnonzero(ink.max(axis=0) > 0)
+    if len(rows) == 0:
+        return Image.new("L", (PAD_WIDTH, PAD_HEIGHT), 255), []
+    margin = 8
+    top, left = max(0, rows[0] - margin), max(0, cols[0] - margin)
+    bottom, right = min(ink.shape[0], rows[-1] + margin + 1), min(ink.shape[1], cols[-1] + margin + 1)
+    picture = Image.fromarray(np.round(255 * (1 - ink[top:bottom, left:right])).astype(np.uint8))
+    return picture, [(a - left, b - top, c - left, d - top) for a, b, c, d in boxes]
 
 
 def letters_strip(reading) -> np.ndarray | None:
@@ -120,7 +127,7 @@ class WordTab:
         reader = self.services.recognizer.get()
         strokes = [list(s) for s in self.pad.strokes]
         reading = reader.read_word(strokes, lexicon=self.services.lexicon())
-        boxed = boxes_png(stroke_page(strokes), reading.boxes)
+        boxed = boxes_png(*stroke_page(strokes, reading.boxes))
         self.show(reading, boxed, self.row_id)
         self.status.value = ""
         if reading.letters:

@@ -1,0 +1,210 @@
+"""Benchmark: how fast the dashboard answers in a real browser (headless Chromium, Voila, the model).
+
+Two figures, each next to a baseline measured in the same run on the same machine:
+
+- page open -> canvas ready: from navigation start until the drawing pad is painted (the kernel
+  is connected and has answered the pad's client-ready event). Baseline: the same Voila settings
+  serving a notebook with one Button, until the button is shown. Goal: <= 3 s.
+- pen-up -> prediction shown: from the browser's mouseup to the letter on the page, while
+  replaying real pen trajectories (shared/data/strokes_letters.json, else simple synthetic
+  strokes). Baseline: a click the kernel answers at once (Clear on an empty pad). Goal: <= 200 ms.
+
+    .venv/bin/python bench/bench_dashboard.py [--loads 3] [--letters 40] [--out bench/results/dashboard.json]
+
+Each page load takes a kernel that Voila pre-started and rendered; the next load waits until the
+pool is full again, so every load is measured the way a visitor meets it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.e2e.conftest import CHROMIUM_ARGS, PAGE_PROBES  # noqa: E402
+from tests.e2e.replay import choose_letters, load_json, replayable  # noqa: E402
+
+SEEN_PROBE = """
+window.__hwSeen = (selector) => new Promise((resolve) => {
+  const check = () => document.querySelector(selector) ? resolve(performance.now()) : setTimeout(check, 5);
+  check();
+});
+"""
+BASELINE_NOTEBOOK = {
+    "cells": [{"cell_type": "code", "execution_count": None, "id": "baseline", "metadata": {}, "outputs": [],
+               "source": ["import ipywidgets as w\n", "b = w.Button(description='ok')\n",
+                          "b.add_class('hw-baseline')\n", "b"]}],
+    "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+                 "title": "baseline"},
+    "nbformat": 4, "nbformat_minor": 5}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """`handwriting.serve` on a free port; `wait_pool(n)` waits for the n-th filled kernel pool."""
+
+    def __init__(self, work: Path, notebook: Path | None = None):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.log = work / f"voila-{self.port}.log"
+        command = [sys.executable, "-m", "handwriting.serve", "--port", str(self.port),
+                   "--db", str(work / "predictions.sqlite"), "--pool-size", "1"]
+        if notebook is not None:
+            command += ["--notebook", str(notebook)]
+        env = dict(os.environ, PYTHONPATH=str(ROOT), HANDWRITING_DATA_DIR=str(work / "data"))
+        with open(self.log, "wb") as out:
+            self.process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
+
+    def wait_pool(self, count: int, timeout: float = 240) -> None:
+        deadline = time.monotonic() + timeout
+        while self.log.read_text(errors="replace").count("is filled with 1 kernel") < count:
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"Voila did not fill its kernel pool:\n{self.log.read_text()[-2000:]}")
+            time.sleep(0.2)
+        time.sleep(1.0)  # the pre-heated kernel also loads the model in a background thread
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def open_times(browser, server: Server, loads: int, probe: str) -> list[float]:
+    """Page open -> `probe` resolved (ms), once per fresh page, each on a pre-heated kernel."""
+    times = []
+    for i in range(loads):
+        server.wait_pool(i + 1)
+        context = browser.new_context(viewport={"width": 1200, "height": 900})
+        context.add_init_script(PAGE_PROBES + SEEN_PROBE)
+        page = context.new_page()
+        page.goto(server.url)
+        times.append(page.evaluate(probe))
+        context.close()
+    return times
+
+
+def letters_to_draw(count: int) -> list[list]:
+    from handwriting.paths import shared_data_dir
+
+    path = shared_data_dir() / "strokes_letters.json"
+    if path.is_file():
+        samples = choose_letters(load_json(path), per_letter=max(1, -(-count // 26)))[:count]
+        return [replayable(s["strokes"], 280, 280, margin=40) for s in samples]
+    # Without the shared data: an L, a T and a V, over and over.
+    shapes = [[[(90, 40), (90, 240), (200, 240)]], [[(50, 50), (230, 50)], [(140, 50), (140, 240)]],
+              [[(60, 40), (140, 240), (220, 40)]]]
+    return [shapes[i % 3] for i in range(count)]
+
+
+def pen_up_times(browser, server: Server, count: int, pools: int) -> tuple[list[float], list[float]]:
+    """(pen-up -> prediction shown, click -> answer) in ms, on one page (the `pools`-th kernel)."""
+    server.wait_pool(pools)
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    context.add_init_script(PAGE_PROBES)
+    page = context.new_page()
+    page.goto(server.url)
+    page.evaluate("window.__hwCanvasReady")
+    wait = "([r, s, t]) => window.__hwWait(r, s, t)"
+    box = page.locator("canvas.hw-draw-canvas").bounding_box()
+    pen, clicks = [], []
+    for strokes in letters_to_draw(count):
+        page.locator(".hw-draw .hw-clear").click()
+        page.evaluate(wait, [".hw-prediction", ".hw-result-empty", 30000])
+        for stroke in strokes:
+            page.mouse.move(box["x"] + stroke[0][0], box["y"] + stroke[0][1])
+            page.mouse.down()
+            for x, y in stroke[1:]:
+                page.mouse.move(box["x"] + x, box["y"] + y)
+            page.mouse.up()
+        shown = page.evaluate(wait, [".hw-prediction", f'.hw-result[data-strokes="{len(strokes)}"]', 30000])
+        page.evaluate(wait, [".hw-prediction", f'.hw-result[data-strokes="{len(strokes)}"][data-row]', 30000])
+        pen.append(shown["sinceUp"])
+    page.locator(".hw-draw .hw-clear").click()
+    for _ in range(max(10, count // 2)):
+        seq = int(page.locator(".hw-prediction .hw-result").get_attribute("data-seq"))
+        start = time.perf_counter()
+        page.locator(".hw-draw .hw-clear").click()
+        page.evaluate(wait, [".hw-prediction", f'.hw-result[data-seq="{seq + 1}"]', 30000])
+        clicks.append((time.perf_counter() - start) * 1000)
+    context.close()
+    return pen, clicks
+
+
+def summary(values: list[float]) -> dict:
+    ordered = sorted(values)
+    return {"n": len(values), "median_ms": round(statistics.median(values), 1),
+            "p90_ms": round(ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))], 1),
+            "max_ms": round(max(values), 1)}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--loads", type=int, default=3, help="page loads per server (default 3)")
+    parser.add_argument("--letters", type=int, default=40, help="letters drawn for pen-up timing (default 40)")
+    parser.add_argument("--chromium", default=os.environ.get("HANDWRITING_CHROMIUM", "/usr/bin/chromium"))
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "dashboard.json")
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory(prefix="bench-dashboard-") as tmp:
+        work = Path(tmp)
+        baseline_nb = work / "baseline.ipynb"
+        baseline_nb.write_text(json.dumps(BASELINE_NOTEBOOK))
+        (work / "app").mkdir()
+        (work / "base").mkdir()
+        app, base = Server(work / "app"), Server(work / "base", baseline_nb)
+        servers = [app, base]
+        try:
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=args.chromium, headless=True, args=CHROMIUM_ARGS)
+                base_open = open_times(browser, base, args.loads, "window.__hwSeen('.hw-baseline')")
+                base.stop()
+                app_open = open_times(browser, app, args.loads, "window.__hwCanvasReady")
+                pen, clicks = pen_up_times(browser, app, args.letters, args.loads + 1)
+                browser.close()
+        finally:
+            for server in servers:
+                server.stop()
+    result = {
+        "page_open_to_canvas_ready": summary(app_open),
+        "baseline_page_open_to_button_shown": summary(base_open),
+        "page_open_ratio": round(statistics.median(app_open) / statistics.median(base_open), 2),
+        "pen_up_to_prediction_shown": summary(pen),
+        "baseline_click_round_trip": summary(clicks),
+        "pen_up_ratio": round(statistics.median(pen) / statistics.median(clicks), 2),
+        "goals": {"page_open_ms": 3000, "pen_up_ms": 200},
+        "machine": {"cpus": os.cpu_count(), "load_average": [round(x, 2) for x in os.getloadavg()]},
+    }
+    print(f"page open -> canvas ready   median {result['page_open_to_canvas_ready']['median_ms']:7.1f} ms "
+          f"(baseline page {result['baseline_page_open_to_button_shown']['median_ms']:.1f} ms, "
+          f"ratio {result['page_open_ratio']}x; goal <= 3000 ms)")
+    print(f"pen-up -> prediction shown  median {result['pen_up_to_prediction_shown']['median_ms']:7.1f} ms, "
+          f"p90 {result['pen_up_to_prediction_shown']['p90_ms']:.1f} ms "
+          f"(baseline click round trip {result['baseline_click_round_trip']['median_ms']:.1f} ms, "
+          f"ratio {result['pen_up_ratio']}x; goal <= 200 ms)")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"written to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

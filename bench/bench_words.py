@@ -1,0 +1,231 @@
+"""Word, name and card reading on real handwriting: raw readings, no lexicon.
+
+    .venv/bin/python bench/bench_words.py            # all four measurements
+    .venv/bin/python bench/bench_words.py --only composed --count 400
+
+(a) composed: words made of real letters from shared/data/real_letters_raw.zip (random English
+    words of 2-12 letters, random gaps, baseline jitter and letter sizes, dark ink on paper); a
+    quarter of them have lightly touching pairs, reported apart.
+(b) strokes: every pen-written word of shared/data/strokes_words.json, rendered as dark ink on
+    light paper and read as an image (a minority are written in lower case).
+(c) names: the 300 scanned name fields of shared/data/names/ (printed labels inside the crop);
+    letters only are compared (hyphens and spaces dropped on both sides).
+(d) cards: the 40 card photos of shared/data/photos/frames/, read as 3 lines of 5 letters.
+
+Exact = the whole word right; letters = 1 - (edit distance / length).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from handwriting import LETTERS  # noqa: E402
+from handwriting.paths import shared_data_dir  # noqa: E402
+from handwriting.preprocess import NoInkError, extract_ink, fit_and_center, letter_components  # noqa: E402
+from handwriting.strokes import draw_ink  # noqa: E402
+
+CARD = ["ABCDI", "KOLMR", "EHXWT"]
+
+
+def edit_distance(a: str, b: str) -> int:
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+    return row[-1]
+
+
+def letters_only(text: str) -> str:
+    return "".join(c for c in text.upper() if c in LETTERS)
+
+
+class Score:
+    def __init__(self, name: str):
+        self.name, self.n, self.exact, self.errors, self.chars, self.count_ok = name, 0, 0, 0, 0, 0
+
+    def add(self, truth: str, got: str) -> None:
+        self.n += 1
+        self.exact += truth == got
+        self.errors += edit_distance(truth, got)
+        self.chars += len(truth)
+        self.count_ok += len(truth) == len(got)
+
+    def line(self) -> str:
+        return (f"{self.name}: {self.exact}/{self.n} exact ({100 * self.exact / max(self.n, 1):.1f} %), "
+                f"letters {100 * (1 - self.errors / max(self.chars, 1)):.1f} %, "
+                f"right number of letters {100 * self.count_ok / max(self.n, 1):.1f} %")
+
+
+# ------------------------------------------------------------------------------ (a) composed words
+
+def real_letter_inks(zip_path: Path, per_letter: int, rng) -> dict[str, list[np.ndarray]]:
+    """Soft ink crops (0-1, letter only) of real letters, `per_letter` of each, from the raw zip."""
+    with zipfile.ZipFile(zip_path) as z:
+        names = [n for n in z.namelist() if n.lower().endswith((".png", ".jpg"))]
+        by_letter: dict[str, list[str]] = {}
+        for n in names:
+            letter = n.split("/")[-2]
+            by_letter.setdefault(letter, []).append(n)
+        out: dict[str, list[np.ndarray]] = {}
+        for letter in LETTERS:
+            chosen = rng.choice(by_letter[letter], size=min(per_letter, len(by_letter[letter])), replace=False)
+            crops = []
+            for n in chosen:
+                try:
+                    page = extract_ink(z.read(n))
+                except NoInkError:  # a handful of the originals are blank
+                    continue
+                mask, _ = letter_components(page.mask)
+                ink = page.ink * mask
+                rows, cols = np.flatnonzero(ink.max(axis=1) > 0.1), np.flatnonzero(ink.max(axis=0) > 0.1)
+                crops.append(ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1])
+            out[letter] = crops
+    return out
+
+
+def compose(word: str, inks, rng, touching: bool, height: int = 56) -> np.ndarray:
+    """A grey picture (dark ink on light paper) of `word` made of real letters."""
+    pieces = []
+    for c in word:
+        ink = inks[c][rng.integers(len(inks[c]))]
+        h = height * rng.uniform(0.8, 1.2)
+        s = h / ink.shape[0]
+        w = max(2, round(ink.shape[1] * s))
+        img = np.asarray(Image.fromarray(ink.astype(np.float32), mode="F").resize((w, round(h)), Image.Resampling.BILINEAR))
+        pieces.append(img)
+    pair = rng.integers(len(word) - 1) if touching and len(word) > 1 else -1
+    margin = height
+    width = sum(p.shape[1] for p in pieces) + int(0.6 * height) * len(word) + 2 * margin
+    canvas = np.zeros((int(2.2 * height) + 2 * margin, width), dtype=np.float32)
+    x = margin
+    base = margin + int(1.3 * height)
+    for k, p in enumerate(pieces):
+        y = base - p.shape[0] + int(rng.normal(0, 0.05 * height))
+        region = canvas[y:y + p.shape[0], x:x + p.shape[1]]
+        np.maximum(region, p, out=region)
+        if k == pair:
+            x += p.shape[1] - int(rng.uniform(0.0, 0.08) * height)  # the next letter touches this one
+        else:
+            x += p.shape[1] + int(rng.uniform(0.12, 0.5) * height)
+    canvas = canvas[:, :x + margin]
+    paper = 0.92 - 0.8 * canvas + rng.normal(0, 0.015, canvas.shape)
+    compose.pieces = pieces  # for the "letters read alone" bound
+    return (np.clip(paper, 0, 1) * 255).astype(np.uint8)
+
+
+def bench_composed(rec, data: Path, count: int, seed: int = 0) -> list[Score]:
+    from handwriting.lexicon import Lexicon
+
+    rng = np.random.default_rng(seed)
+    words = [w for n in range(2, 13) for w in Lexicon.builtin("en", top=20000).words.get(n, [])]
+    inks = real_letter_inks(data / "real_letters_raw.zip", 40, rng)
+    apart, touch = Score("(a) composed words, letters apart"), Score("(a) composed words, one touching pair")
+    alone = Score("    the same letters read alone (fitted and centred, no segmentation)")
+    for k in range(count):
+        n = int(rng.integers(2, 13))
+        pool = [w for w in words if len(w) == n] or words
+        word = pool[rng.integers(len(pool))]
+        touching = k % 4 == 3
+        got = rec.read_word(compose(word, inks, rng, touching)).raw.replace(" ", "")
+        (touch if touching else apart).add(word, got)
+        if not touching:
+            singles = np.stack([fit_and_center(p)[0] for p in compose.pieces])
+            alone.add(word, "".join(LETTERS[i] for i in rec.probabilities(singles).argmax(axis=1)))
+    return [apart, touch, alone]
+
+
+# ------------------------------------------------------------------------------ (b) pen-written words
+
+def strokes_on_paper(strokes, height: int = 64) -> np.ndarray:
+    """Pen strokes drawn as dark ink on light paper (a grey image), about `height` pixels high."""
+    pts = np.concatenate([np.asarray(s, dtype=float) for s in strokes])
+    extent = pts.max(axis=0) - pts.min(axis=0)
+    span = max(extent.max(), 1e-6) * height / max(extent[1], extent[0] / 30, 1e-6)
+    ss = span / 20
+    ink = draw_ink(strokes, pen_width=0.11 * height / ss, supersample=ss).astype(np.float32) / 255
+    return (np.clip(0.93 - 0.85 * ink, 0, 1) * 255).astype(np.uint8)
+
+
+def bench_strokes(rec, data: Path, limit: int | None) -> list[Score]:
+    words = json.loads((data / "strokes_words.json").read_text())
+    if limit:
+        words = [words[i] for i in np.random.default_rng(0).choice(len(words), limit, replace=False)]
+    score = Score(f"(b) pen-written words of strokes_words.json rendered on paper")
+    for w in words:
+        got = rec.read_word(strokes_on_paper(w["strokes"])).raw.replace(" ", "")
+        score.add(w["label"], got)
+    return [score]
+
+
+# ------------------------------------------------------------------------------ (c) names, (d) cards
+
+def bench_names(rec, data: Path) -> list[Score]:
+    items = json.loads((data / "names" / "names.json").read_text())
+    every, only = Score("(c) scanned name fields, all 300"), Score("(c) scanned name fields, letters A-Z only")
+    for item in items:
+        got = letters_only(rec.read_word(data / "names" / item["file"]).raw)
+        truth = letters_only(item["label"])
+        every.add(truth, got)
+        if item.get("only_AZ"):
+            only.add(truth, got)
+    return [every, only]
+
+
+def bench_cards(rec, data: Path) -> list[Score]:
+    cards = Score("(d) card photos, 15 letters each (whole card)")
+    lines = Score("(d) card photos, lines of 5")
+    for f in sorted((data / "photos" / "frames").glob("*.jpg")):
+        got = [ln.raw.replace(" ", "") for ln in rec.read_text(f)]
+        cards.add("".join(CARD), "".join(got))
+        for k, truth in enumerate(CARD):
+            lines.add(truth, got[k] if k < len(got) else "")
+    return [cards, lines]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", choices=["composed", "strokes", "names", "cards"], action="append")
+    parser.add_argument("--count", type=int, default=400, help="composed words to make (default 400)")
+    parser.add_argument("--limit", type=int, default=None, help="pen-written words to read (default all)")
+    parser.add_argument("--model", default=None)
+    args = parser.parse_args()
+    data = shared_data_dir()
+    if not (data / "README.md").is_file():
+        print(f"real handwriting not found at {data}")
+        return 1
+    from handwriting.recognize import Recognizer
+
+    rec = Recognizer(args.model)
+    print(f"model {rec.path} version {rec.version}")
+    parts = args.only or ["composed", "strokes", "names", "cards"]
+    for part in parts:
+        t = time.perf_counter()
+        if part == "composed":
+            scores = bench_composed(rec, data, args.count)
+        elif part == "strokes":
+            scores = bench_strokes(rec, data, args.limit)
+        elif part == "names":
+            scores = bench_names(rec, data)
+        else:
+            scores = bench_cards(rec, data)
+        seconds = time.perf_counter() - t
+        for s in scores:
+            print(s.line())
+        print(f"    ({seconds:.1f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,60 @@
+"""Real pen trajectories, chosen and scaled for replaying on the dashboard's pads as mouse drags."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from handwriting import LETTERS
+
+
+def load_json(path: Path) -> list[dict]:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def choose_letters(records: list[dict], per_letter: int = 4, seed: int = 0) -> list[dict]:
+    """`per_letter` clean samples of each letter A-Z, each from a different writer, reproducibly."""
+    rng = np.random.default_rng(seed)
+    by_letter = defaultdict(list)
+    for r in records:
+        if r.get("flag", "ok") == "ok" and r["label"] in LETTERS:
+            by_letter[r["label"]].append(r)
+    chosen = []
+    for letter in LETTERS:
+        seen = set()
+        for i in rng.permutation(len(by_letter[letter])):
+            r = by_letter[letter][i]
+            if r["writer"] not in seen:
+                seen.add(r["writer"])
+                chosen.append(r)
+            if len(seen) == per_letter:
+                break
+    return chosen
+
+
+def fit(strokes, width: float, height: float, margin: float) -> list[np.ndarray]:
+    """Strokes scaled (aspect kept) and centred into a width x height pad, `margin` from its edges."""
+    arrays = [np.asarray(s, dtype=float) for s in strokes]
+    pts = np.concatenate(arrays)
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    extent = np.maximum(hi - lo, 1e-6)
+    scale = min((width - 2 * margin) / extent[0], (height - 2 * margin) / extent[1])
+    offset = np.array([width, height]) / 2 - (lo + hi) / 2 * scale
+    return [a * scale + offset for a in arrays]
+
+
+def resample(stroke: np.ndarray, points: int) -> np.ndarray:
+    """At most `points` points of a stroke, evenly spaced along its recorded points, ends kept."""
+    if len(stroke) <= points:
+        return stroke
+    keep = np.unique(np.linspace(0, len(stroke) - 1, points).round().astype(int))
+    return stroke[keep]
+
+
+def replayable(strokes, width: float, height: float, margin: float, points: int = 28) -> list[list[tuple[float, float]]]:
+    """What the test sends as mouse moves: fitted to the pad, resampled, rounded to 0.1 px."""
+    return [[(round(float(x), 1), round(float(y), 1)) for x, y in resample(s, points)]
+            for s in fit(strokes, width, height, margin)]

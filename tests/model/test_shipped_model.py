@@ -1,0 +1,97 @@
+"""Behaviour of the shipped model on real handwriting from writers it never saw.
+
+The floors are the issue's: >= 97 % on tessalonica_alfabet and >= 94 % on singleletter_base. The
+behavioural checks ask what a reader of handwriting must survive: a letter moved by a pixel or two,
+or drawn with a thicker or thinner pen, keeps its label.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import ndimage
+
+from handwriting.corpus import test_sets
+from handwriting.evaluate import load_keras_model, probabilities
+from handwriting.modelcard import file_sha256, load_card
+from handwriting.paths import default_model_path
+
+pytestmark = pytest.mark.shared
+
+
+@pytest.fixture(scope="module")
+def model():
+    path = default_model_path()
+    if not path.is_file():
+        pytest.fail(f"the shipped model {path} is missing")
+    return load_keras_model(path)
+
+
+@pytest.fixture(scope="module")
+def real(shared_data):
+    return test_sets(shared_data)
+
+
+def test_card_describes_this_model_file():
+    path = default_model_path()
+    card = load_card(path)
+    assert card["sha256"] == file_sha256(path), "model card was written for another model file"
+    assert card["letters"] == "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    names = " ".join(item["name"] for item in card["data"])
+    assert "unipen" in names and "synthetic" in names
+    assert all(item["licence"] for item in card["data"])
+    # never trained on the unlicensed sets it is tested on
+    assert "real_letters" not in names and "kenan" not in names
+    assert 0.2 <= card["uncertainty_threshold"] <= 0.95
+
+
+@pytest.mark.parametrize("name, floor", [("real_letters/tessalonica_alfabet", 0.97),
+                                         ("real_letters/singleletter_base", 0.94)])
+def test_accuracy_floors_on_unseen_writers(model, real, name, floor):
+    data = real[name]
+    accuracy = float((probabilities(model, data.x).argmax(1) == data.y).mean())
+    print(f"{name}: {accuracy:.4f} on {len(data)} images")
+    assert accuracy >= floor
+
+
+def test_card_numbers_are_this_models_numbers(model, real):
+    card = load_card(default_model_path())
+    data = real["real_letters/tessalonica_alfabet"]
+    accuracy = float((probabilities(model, data.x).argmax(1) == data.y).mean())
+    assert card["metrics"]["real_letters/tessalonica_alfabet"]["accuracy"] == pytest.approx(accuracy, abs=1e-3)
+
+
+def _correct(model, data):
+    keep = probabilities(model, data.x).argmax(1) == data.y
+    return data.x[keep], data.y[keep]
+
+
+def _agreement(model, x, y):
+    return float((probabilities(model, x).argmax(1) == y).mean())
+
+
+@pytest.mark.parametrize("dy, dx", [(1, 0), (0, 1), (-1, -1), (2, 0), (0, -2)])
+def test_a_shifted_letter_keeps_its_label(model, real, dy, dx):
+    x, y = _correct(model, real["touchscreen (kenan, 22 writers)"])
+    shifted = np.roll(x, (dy, dx), axis=(1, 2))
+    assert _agreement(model, shifted, y) >= 0.97
+
+
+@pytest.mark.parametrize("operation", ["thicker", "thinner"])
+def test_a_thicker_or_thinner_letter_keeps_its_label(model, real, operation):
+    x, y = _correct(model, real["real_letters/tessalonica_alfabet"])
+    if operation == "thicker":
+        changed = np.stack([ndimage.grey_dilation(i, size=(2, 2)) for i in x])
+    else:
+        # the thin 1-bit letters of this source lose their strokes to erosion, so thin the thick ones
+        x, y = _correct(model, real["real_letters/muti_kara_ocr"])
+        changed = np.stack([ndimage.grey_erosion(i, size=(2, 2)) for i in x])
+    assert _agreement(model, changed, y) >= 0.95
+
+
+def test_confidence_is_low_on_blank_and_noise(model):
+    rng = np.random.default_rng(0)
+    noise = (rng.uniform(size=(50, 28, 28)) > 0.8).astype(np.uint8) * 255
+    threshold = load_card(default_model_path())["uncertainty_threshold"]
+    confident = probabilities(model, noise).max(1) >= threshold
+    assert confident.mean() <= 0.2
