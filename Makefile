@@ -25,10 +25,11 @@ $(STAMP): pyproject.toml
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-# Serves the dashboard; trains a model on the embedded default first if MODEL does not exist.
+# Serves the dashboard (HOST, PORT, DB and MODEL can be set); if MODEL does not exist, first trains
+# one on the embedded default data.
 dashboard: $(STAMP)
-	@test -f "$(MODEL)" || $(BIN)/handwriting train -p model_path "$(MODEL)"
-	HANDWRITING_MODEL="$(abspath $(MODEL))" $(BIN)/handwriting dashboard --host $(HOST) --port $(PORT) $(if $(DB),--db "$(DB)")
+	@test -f "$(MODEL)" || $(BIN)/handwriting train -p model_path "$(abspath $(MODEL))"
+	$(BIN)/handwriting dashboard --host $(HOST) --port $(PORT) --model "$(abspath $(MODEL))" $(if $(DB),--db "$(abspath $(DB))")
 
 # Trains (03) and evaluates (04) headlessly on the embedded default, never touching the shipped model.
 # Papermill parameters pass through: ARGS to training, EVAL_ARGS to evaluation, e.g.

@@ -11,6 +11,9 @@
 (c) names: the 300 scanned name fields of shared/data/names/ (printed labels inside the crop);
     letters only are compared (hyphens and spaces dropped on both sides).
 (d) cards: the 40 card photos of shared/data/photos/frames/, read as 3 lines of 5 letters.
+(e) debris: how many not-letters (the `suspect` trajectories of strokes_letters.json, generated
+    scribbles and ink blots) the model card's threshold accepts as confident letters, next to
+    how many real letters it marks uncertain.
 
 Exact = the whole word right; letters = 1 - (edit distance / length).
 """
@@ -194,9 +197,75 @@ def bench_cards(rec, data: Path) -> list[Score]:
     return [cards, lines]
 
 
+# ------------------------------------------------------------------------------ (e) not a letter
+
+def scribbles(count: int, seed: int = 0) -> list:
+    """Random pen scribbles: 1-3 smooth random walks each (not letters)."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(count):
+        strokes = []
+        for _ in range(int(rng.integers(1, 4))):
+            steps = rng.normal(0, 1, (int(rng.integers(8, 40)), 2))
+            steps = np.cumsum(np.cumsum(steps, axis=0) * 0.3, axis=0)
+            strokes.append(steps.tolist())
+        out.append(strokes)
+    return out
+
+
+def blots(count: int, seed: int = 0) -> np.ndarray:
+    """Ink blots: filled random blobs, dark on light, 96x96 grey pictures."""
+    from PIL import ImageDraw, ImageFilter
+
+    rng = np.random.default_rng(seed)
+    pictures = []
+    for _ in range(count):
+        image = Image.new("L", (96, 96), 240)
+        d = ImageDraw.Draw(image)
+        for _ in range(int(rng.integers(1, 4))):
+            cx, cy, r = rng.uniform(25, 70), rng.uniform(25, 70), rng.uniform(6, 22)
+            angles = np.sort(rng.uniform(0, 2 * np.pi, 9))
+            radii = r * rng.uniform(0.5, 1.3, 9)
+            d.polygon([(cx + a * np.cos(t), cy + a * np.sin(t)) for a, t in zip(radii, angles)], fill=20)
+        pictures.append(np.asarray(image.filter(ImageFilter.GaussianBlur(1))))
+    return np.stack(pictures)
+
+
+def bench_debris(rec, data: Path, real_count: int = 3000) -> list[str]:
+    from handwriting.preprocess import preprocess_image
+    from handwriting.strokes import render_strokes
+
+    letters = json.loads((data / "strokes_letters.json").read_text())
+    suspect = [r for r in letters if r.get("flag") == "suspect"]
+    ok = [r for r in letters if r.get("flag") == "ok"]
+    ok = [ok[i] for i in np.random.default_rng(0).choice(len(ok), min(real_count, len(ok)), replace=False)]
+
+    def confident(images: np.ndarray) -> np.ndarray:
+        return rec.probabilities(images).max(axis=1) >= rec.threshold
+
+    lines = [f"(e) uncertainty threshold {rec.threshold:.3f} (model card)"]
+    for name, images in (
+        (f"suspect trajectories of strokes_letters.json (debris: lone bars, fragments)",
+         np.stack([render_strokes(r["strokes"]) for r in suspect])),
+        ("generated scribbles", np.stack([render_strokes(s) for s in scribbles(500)])),
+        ("generated ink blots", np.stack([preprocess_image(b).image for b in blots(500)])),
+    ):
+        c = confident(images)
+        lines.append(f"    {name}: {int(c.sum())}/{len(c)} accepted as confident letters ({100 * c.mean():.1f} %)")
+    images = np.stack([render_strokes(r["strokes"]) for r in ok])
+    probs = rec.probabilities(images)
+    truth = np.array([LETTERS.index(r["label"]) for r in ok])
+    right = probs.argmax(axis=1) == truth
+    unsure = probs.max(axis=1) < rec.threshold
+    lines.append(f"    real letters (flag ok, {len(ok)}): {int(unsure.sum())} marked uncertain ({100 * unsure.mean():.1f} %), "
+                 f"of them {int((unsure & right).sum())} read right ({100 * (unsure & right).mean():.1f} % of all "
+                 f"wrongly doubted); {int((~unsure & ~right).sum())} confidently wrong")
+    return lines
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=["composed", "strokes", "names", "cards"], action="append")
+    parser.add_argument("--only", choices=["composed", "strokes", "names", "cards", "debris"], action="append")
     parser.add_argument("--count", type=int, default=400, help="composed words to make (default 400)")
     parser.add_argument("--limit", type=int, default=None, help="pen-written words to read (default all)")
     parser.add_argument("--model", default=None)
@@ -209,9 +278,13 @@ def main() -> int:
 
     rec = Recognizer(args.model)
     print(f"model {rec.path} version {rec.version}")
-    parts = args.only or ["composed", "strokes", "names", "cards"]
+    parts = args.only or ["composed", "strokes", "names", "cards", "debris"]
     for part in parts:
         t = time.perf_counter()
+        if part == "debris":
+            print("\n".join(bench_debris(rec, data)))
+            print(f"    ({time.perf_counter() - t:.1f} s)")
+            continue
         if part == "composed":
             scores = bench_composed(rec, data, args.count)
         elif part == "strokes":

@@ -34,6 +34,7 @@ def main() -> int:
         data=[f"synthetic:{heldout.get('settings', {}).get('synthetic', 26000)}", f"{shared / 'strokes_letters.json'}?flag=ok&writer=unipen:*"],
         test=[str(shared / "real_letters.npz"), f"{shared / 'strokes_letters.json'}?flag=ok&writer=kenan:*"],
         pen_widths=TRAIN_PEN_WIDTHS, epochs=epochs, patience=epochs, validation_fraction=0.05,
+        shift_average=True,
         model_path=str(models_dir() / "handwriting.keras"))
     result = train(config, verbose=2)
     card = dict(result.card)

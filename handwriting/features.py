@@ -18,22 +18,35 @@ def split_by_group(data: Dataset, fraction: float = 0.1, seed: int = 0,
                    ) -> tuple[np.ndarray, np.ndarray]:
     """Indices (train, validation) with about `fraction` of each source in validation.
 
-    Within a source that names its writers, whole writers go to validation; a source without
-    writer information (one Kaggle CSV, the synthetic set) is split at random, stratified by letter.
+    Within a source that tags its samples by writer, whole writers go to validation. Where most
+    groups hold one letter only (the glyph variants of the synthetic set, the near-identical crops
+    of one original file), whole groups are held out letter by letter, so every letter is on both
+    sides. A source without tags (one Kaggle CSV) is split at random, stratified by letter.
     """
     rng = np.random.default_rng(seed)
     in_val = np.zeros(len(data), dtype=bool)
     for source in np.unique(data.source):
         members = np.flatnonzero(data.source == source)
         writers = data.writer[members]
-        groups, sizes = np.unique(writers, return_counts=True)
+        groups = np.unique(writers)
         if len(groups) < 5 or "" in groups:
             _, val = stratified_split(data.y[members], fraction, seed)
             in_val[members[val]] = True
             continue
-        order = rng.permutation(len(groups))
-        chosen = groups[order][np.cumsum(sizes[order]) <= max(fraction * len(members), sizes.min())]
-        in_val[members[np.isin(writers, chosen)]] = True
+        labels = data.y[members]
+        pair_writers = np.unique(np.stack([writers, labels.astype(str)]), axis=1)[0]
+        _, letters_per_group = np.unique(pair_writers, return_counts=True)
+        if np.mean(letters_per_group == 1) < 0.5:  # people who wrote many letters
+            parts = [(members, writers)]
+        else:  # glyph variants or crops: (group, letter) is the unit, chosen letter by letter
+            parts = [(members[labels == letter], writers[labels == letter]) for letter in np.unique(labels)]
+        for part, keys in parts:
+            names, sizes = np.unique(keys, return_counts=True)
+            if len(names) < 2:
+                continue
+            order = rng.permutation(len(names))
+            chosen = names[order][np.cumsum(sizes[order]) <= max(fraction * len(part), sizes[order][0])]
+            in_val[part[np.isin(keys, chosen)]] = True
     return np.flatnonzero(~in_val), np.flatnonzero(in_val)
 
 

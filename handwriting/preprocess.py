@@ -587,23 +587,25 @@ def _remove_lines(mask: np.ndarray, sw: float, text: bool, notes: list[str],
             # letter can be a line)
             thin = thickness < 0.5 * rest_sw and rest_sw >= 3 and c.length >= 1.5 * letter_h
             remove = frame or thin or c.length >= max(3 * letter_h, 25 * rest_sw)
-        elif thickness < 0.6 * rest_sw and rest_sw >= 3:
-            remove = True  # a long line far thinner than the writing
-        elif len(rows) == 0 or rest_area < 0.15 * c.pixels.sum():
-            remove = False  # the writing is made of long strokes (an I, an L, a T): keep them
         else:
-            extent = cols if c.axis == 0 else rows
-            margin = 0.04 * dim
-            beyond = c.along.start < extent[0] - margin and c.along.stop > extent[-1] + margin
-            near_border = from_edge < 0.12 * across
-            if touched is None:
-                remove = frame or beyond or near_border
-            else:
-                # Touching the writing: a line only if it runs far past what it touches on both
-                # sides (a ruled line through a letter), not if it spans it (a T's bar).
+            # Touching the writing, a segment is a line only if it runs far past what it touches
+            # on both sides (a ruled line through a letter), not if it spans it (a T's bar).
+            if touched is not None:
                 span = touched[1] - touched[0]
                 far = max(0.1 * dim, 0.5 * span)
-                remove = frame or (c.along.start < touched[0] - far and c.along.stop > touched[1] + far)
+                past = c.along.start < touched[0] - far and c.along.stop > touched[1] + far
+            thin = thickness < 0.6 * rest_sw and rest_sw >= 3
+            if thin and (touched is None or past or c.length >= 0.9 * dim):
+                remove = True  # a long line far thinner than the writing
+            elif len(rows) == 0 or rest_area < 0.15 * c.pixels.sum():
+                remove = False  # the writing is made of long strokes (an I, an L, a T): keep them
+            elif touched is None:
+                extent = cols if c.axis == 0 else rows
+                margin = 0.04 * dim
+                beyond = c.along.start < extent[0] - margin and c.along.stop > extent[-1] + margin
+                remove = frame or beyond or from_edge < 0.12 * across
+            else:
+                remove = frame or past
         if remove:
             removed[c.box] |= c.pixels
             gone.append(c)
@@ -690,7 +692,7 @@ def _drop_backdrop(mask: np.ndarray, notes: list[str]) -> np.ndarray:
     dist = ndimage.distance_transform_edt(mask)
     ridge = (dist > 0) & (dist >= ndimage.maximum_filter(dist, size=3))
     half = float(np.median(dist[ridge])) if ridge.any() else 1.0  # a typical stroke's half width
-    limit = max(3.0 * half, 0.03 * min(h, w))
+    limit = max(3.0 * half, 0.06 * min(h, w))
     core = dist > limit
     if not core.any():
         return mask
@@ -754,6 +756,8 @@ def extract_ink(source, max_side: int = LETTER_SIDE, text: bool = False) -> InkI
         notes.append("photo: paper flattened")
     # Otsu separates ink from paper; a floor keeps paper grain and JPEG noise out of it.
     t = _otsu(ink)
+    if text:
+        t *= 0.6  # a word may mix pens (or a lighter letter): keep the lighter strokes too
     t = max(t, 0.05 if kind == "drawing" else MIN_THRESHOLD)
     mask = ink > t
     if not mask.any() or float(ink[mask].mean()) - float(ink[~mask].mean() if (~mask).any() else 0) < MIN_CONTRAST:

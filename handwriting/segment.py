@@ -36,6 +36,7 @@ class Piece:
     bottom: int
     mask: np.ndarray          # bool (bottom - top) x (right - left)
     cut: bool = False         # separated from its left neighbour by a column cut, not by a gap
+    parts: int = 1            # connected components merged into it
 
     @property
     def width(self) -> int:
@@ -86,8 +87,8 @@ class Line:
         return i in self.spaces
 
     def letter_like(self, p: Piece) -> bool:
-        """Big enough to be a letter by itself (not a bar or a fragment of one)."""
-        return p.height >= 0.6 * self.height and p.area >= 0.3 * self.typical_area
+        """One stroke or joined strokes big enough to be a letter (not bars, not a fragment)."""
+        return p.parts == 1 and p.height >= 0.6 * self.height and p.area >= 0.3 * self.typical_area
 
     @property
     def typical_area(self) -> float:
@@ -126,7 +127,7 @@ def _merge(a: Piece, b: Piece) -> Piece:
     mask = np.zeros((bottom - top, right - left), dtype=bool)
     for p in (a, b):
         mask[p.top - top:p.bottom - top, p.left - left:p.right - left] |= p.mask
-    return Piece(left, top, right, bottom, mask, a.cut)
+    return Piece(left, top, right, bottom, mask, a.cut, a.parts + b.parts)
 
 
 def _overlap(a0: int, a1: int, b0: int, b1: int) -> int:
@@ -148,7 +149,9 @@ def _cluster_lines(pieces: list[Piece]) -> list[list[Piece]]:
         best, best_overlap = None, 0.0
         for line in lines:
             last = max(line[-3:], key=lambda q: q.height)  # the last few pieces follow a slope
+            # How much of the new piece lies in the line's band (a speck's band attracts nothing).
             ov = _overlap(p.top, p.bottom, last.top, last.bottom) / max(1, min(p.height, last.height))
+            ov = min(ov, _overlap(p.top, p.bottom, last.top, last.bottom) / max(1, p.height) * 2)
             if ov > best_overlap:
                 best, best_overlap = line, ov
         if best is not None and best_overlap >= 0.4:
@@ -160,7 +163,7 @@ def _cluster_lines(pieces: list[Piece]) -> list[list[Piece]]:
 
 def _drop_label(pieces: list[Piece], height: float, notes: list[str]) -> list[Piece]:
     """Drop a printed field label ("NOM :", "PRENOM :"): everything up to its colon."""
-    small = [p for p in pieces if p.height < 0.3 * height and p.width < 0.3 * height
+    small = [p for p in pieces if p.height <= 0.4 * height and p.width <= 0.4 * height
              and p.area >= 2]
     for a in small:
         for b in small:
@@ -172,7 +175,7 @@ def _drop_label(pieces: list[Piece], height: float, notes: list[str]) -> list[Pi
             if same_size and stacked and close:
                 edge = max(a.right, b.right)
                 after = [p for p in pieces if p.left >= edge]
-                if after and sum(p.area for p in after) >= 0.3 * sum(p.area for p in pieces):
+                if after and sum(p.area for p in after) >= 0.2 * sum(p.area for p in pieces):
                     notes.append("dropped a printed label ending in ':'")
                     return after
     return pieces
@@ -292,8 +295,8 @@ def _make_line(pieces: list[Piece], notes: list[str]) -> Line | None:
     pieces = _attach_small(pieces, height)
     if not pieces:
         return None
-    height = _typical_height(pieces)
     pieces = _merge_columns(pieces)
+    height = _typical_height(pieces)
     stroke = float(np.median([stroke_width(p.mask) for p in pieces]))
     cut = []
     for p in pieces:
@@ -315,8 +318,8 @@ def find_lines(page: InkImage) -> list[Line]:
     stroke = page.stroke_width
 
     def writing(p: Piece) -> bool:
-        if max(p.height, p.width) < 0.12 * height:
-            return False  # a speck: it would start a line of its own
+        if max(p.height, p.width) < 0.06 * height or p.area < 3:
+            return False  # a speck (a colon's dot is bigger: it marks a printed label)
         long = max(p.height, p.width) >= 4 * max(1, min(p.height, p.width))
         if long and stroke >= 3 and stroke_width(p.mask) < 0.4 * stroke:
             return False  # a long mark far thinner than the writing: what is left of a ruled line
@@ -350,7 +353,14 @@ def main_line(page: InkImage) -> Line | None:
     lines = find_lines(page)
     if not lines:
         return None
-    return max(lines, key=lambda ln: sum(p.area for p in ln.pieces))
+    h = page.mask.shape[0]
+
+    def weight(line: Line) -> float:
+        # A line cut by the picture's top or bottom edge is a neighbour's, not the word's own.
+        cut = line.top <= 1 or line.bottom >= h - 1
+        return sum(p.area for p in line.pieces) * (0.3 if cut else 1.0)
+
+    return max(lines, key=weight)
 
 
 def group_image(page: InkImage, line: Line, i: int, j: int):
@@ -407,6 +417,10 @@ def render_word_strokes(strokes, letter_height: float = 64.0, pen_ratio: float =
     pen = pen_ratio * letter_height
     supersample = max(span, 1.0) / 20.0 + 1e-9  # draw_ink fits the longer side to 20 * supersample
     ink = draw_ink(arrays, pen_width=pen / supersample, supersample=supersample).astype(np.float32) / 255.0
+    rows, cols = np.flatnonzero(ink.max(axis=1) > 0), np.flatnonzero(ink.max(axis=0) > 0)
+    if len(rows):  # draw_ink's canvas is square: keep the word and a margin
+        m = int(pen) + 2
+        ink = ink[max(rows[0] - m, 0):rows[-1] + m + 1, max(cols[0] - m, 0):cols[-1] + m + 1]
     mask = ink > 0.5
     if not mask.any():
         from handwriting.preprocess import NoInkError

@@ -70,7 +70,8 @@ def settings(args) -> tuple[list[str], dict[str, str], str]:
     for name in ("JUPYTER_CONFIG_PATH", "JUPYTER_PATH"):
         env[name] = os.pathsep.join([str(SETTINGS)] + [p for p in env.get(name, "").split(os.pathsep) if p])
     # The kernels import the project from here even when it is not installed.
-    env["PYTHONPATH"] = os.pathsep.join([str(PROJECT_ROOT)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
+    paths = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    env["PYTHONPATH"] = os.pathsep.join([str(PROJECT_ROOT)] + paths)
     command = [sys.executable, "-m", "voila", str(getattr(args, "notebook", NOTEBOOK)), "--no-browser",
                f"--Voila.ip={args.host}", f"--Voila.port={args.port}", "--Voila.port_retries=0",
                f"--VoilaConfiguration.default_pool_size={max(0, args.pool_size)}",

@@ -7,6 +7,7 @@ bends it the way a hand does and draws it with `handwriting.strokes.render_strok
 renderer as the dashboard's pad. The distortions act on the pen trajectory, not the pixels, so
 the stroke width stays that of a pen:
 
+* a quarter of the samples redraw the glyph's curves as a few straight segments (mouse drawings),
 * each stroke moves, turns and scales a little on its own (strokes that miss each other),
 * stroke ends overshoot or stop short,
 * a slow wobble along the pen path (a hand is not a ruler; white noise would look like a scan),
@@ -62,8 +63,8 @@ WOBBLE_FREQ = (0.3, 2.5)         # their frequency, waves per letter height of p
 BEND = 0.035                     # amplitude of each of 3 plane waves of the elastic bend
 BEND_FREQ = 0.6                  # their frequency (standard deviation), waves per letter height
 TURN, MAX_TURN = 5.0, 12.0       # whole-letter rotation in degrees: deviation, limit
-SLANT, MAX_SLANT = 0.12, 0.35    # whole-letter shear (slant)
-ASPECT, MAX_ASPECT = 0.2, 0.45  # log of the width-to-height change
+SLANT, MAX_SLANT = 0.15, 0.45    # whole-letter shear (slant)
+ASPECT, MAX_ASPECT = 0.2, 0.45   # log of the width-to-height change
 
 
 @dataclass(frozen=True)

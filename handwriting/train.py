@@ -47,6 +47,8 @@ class TrainConfig:
     patience: int = 3
     pen_widths: tuple[float, ...] = (DEFAULT_PEN_WIDTH,)
     balance: bool = True                     # class weights against letter imbalance
+    shift_average: bool = False              # save a model that averages over 1-pixel shifts
+    init_model: str | None = None            # fine-tune this .keras model instead of a new one
     width: int = 32
     dense: int = 128
 
@@ -122,7 +124,7 @@ def train(config: TrainConfig, data: Dataset | None = None, validation: Dataset 
     import keras
     import tensorflow as tf
 
-    from handwriting.model import build_model
+    from handwriting.model import build_model, with_shift_averaging
 
     keras.utils.set_random_seed(config.seed)
     if data is None:
@@ -133,7 +135,12 @@ def train(config: TrainConfig, data: Dataset | None = None, validation: Dataset 
         train_idx, val_idx = split_by_group(data, config.validation_fraction, config.seed)
         data, validation = data[train_idx], data[val_idx]
 
-    model = build_model(width=config.width, dense=config.dense)
+    if config.init_model:
+        model = keras.saving.load_model(config.init_model, compile=False)
+        if model.name.endswith("_shift_averaged"):  # fine-tune the classifier inside
+            model = next(layer for layer in model.layers if isinstance(layer, keras.Model))
+    else:
+        model = build_model(width=config.width, dense=config.dense)
     steps = max(1, int(np.ceil(len(data) / config.batch_size))) * config.epochs
     schedule = keras.optimizers.schedules.CosineDecay(config.learning_rate, steps, alpha=0.05)
     model.compile(optimizer=keras.optimizers.Adam(schedule), loss="sparse_categorical_crossentropy",
@@ -158,6 +165,8 @@ def train(config: TrainConfig, data: Dataset | None = None, validation: Dataset 
     seconds = time.perf_counter() - started
     epochs_run = len(history.history["loss"])
     checkpoint.unlink(missing_ok=True)
+    if config.shift_average:
+        model = with_shift_averaging(model)
     model.save(model_path)
 
     val_probs = probabilities(model, validation.x)

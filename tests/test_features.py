@@ -31,6 +31,16 @@ def test_split_keeps_every_writer_on_one_side_and_covers_every_source():
     assert set(data.y[kaggle_val]) == set(range(26))
 
 
+def test_single_letter_groups_are_held_out_letter_by_letter():
+    """Glyph variants (synthetic) or crops of one original: whole groups out, yet every letter on both sides."""
+    x, y = letter_images(26 * 40)
+    writer = np.array([f"variant-{label}-{i % 4}" for i, label in enumerate(y)])
+    data = Dataset(x, y, "synthetic", writer)
+    train, val = split_by_group(data, 0.2, seed=0)
+    assert set(data.y[val]) == set(range(26)) == set(data.y[train])
+    assert not set(data.writer[train]) & set(data.writer[val])
+
+
 def test_split_is_reproducible_and_seed_dependent():
     data = _data()
     a, b, c = (split_by_group(data, 0.2, seed)[1] for seed in (1, 1, 2))

@@ -103,7 +103,7 @@ def test_distortion_keeps_the_letter_but_changes_it():
 
 @pytest.mark.shared
 def test_synthetic_letters_teach_a_simple_reader_real_handwriting(shared_data):
-    """Nearest centroid fitted on synthetic letters only reads real canvas letters far above chance."""
+    """A nearest-centroid reader fitted on synthetic letters alone reads real canvas letters."""
     real = np.load(shared_data / "real_letters.npz")
     keep = real["source"] == 1  # tessalonica_alfabet: letters drawn on a canvas by other people
     x_real, y_real = real["x"][keep].reshape(-1, 784) / 255.0, real["y"][keep]

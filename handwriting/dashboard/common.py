@@ -189,8 +189,10 @@ def confidence_text(confidence: float) -> str:
 
 
 def uncertain_badge(uncertain: bool) -> str:
-    return '<span class="hw-badge hw-uncertain" title="confidence below the model\'s calibrated threshold">uncertain</span>' \
-        if uncertain else '<span class="hw-badge hw-sure">confident</span>'
+    if uncertain:
+        return ('<span class="hw-badge hw-uncertain" title="confidence below the model\'s calibrated threshold">'
+                'uncertain</span>')
+    return '<span class="hw-badge hw-sure">confident</span>'
 
 
 def thumbnail_png(image: Image.Image, side: int) -> bytes:

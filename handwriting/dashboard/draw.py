@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 
-from handwriting.dashboard.common import (Services, confidence_text, esc, guarded, img_tag,
+from handwriting.dashboard.common import (Services, confidence_text, esc, guarded,
                                           model_view_html, note_html, png_data_url, strokes_png,
                                           to_png, top_k_html, uncertain_badge)
 from handwriting.dashboard.pad import Pad

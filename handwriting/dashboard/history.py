@@ -112,7 +112,8 @@ class HistoryRow:
                 f'<span class="hw-history-letter">{read}</span>'
                 f'<span class="hw-confidence">{confidence_text(record.confidence)}</span>'
                 f'{uncertain_badge(record.uncertain) if record.uncertain else ""}'
-                f'<div class="hw-muted">{local_time(record.created)} &middot; #{record.id}</div>{raw}{name}</div></div>')
+                f'<div class="hw-muted">{local_time(record.created)} &middot; #{record.id}</div>{raw}{name}'
+                f'</div></div>')
 
     def _saved_html(self) -> str:
         if self.record is None or self.record.correction is None:

@@ -78,8 +78,10 @@ CSS = """
 .hw-card-images { display: flex; gap: 14px; align-items: center; }
 .hw-card-result { display: flex; flex-direction: column; gap: 8px; min-width: 240px; flex: 1; }
 .hw-card-name { font-weight: 600; overflow-wrap: anywhere; }
-.hw-card-error { background: var(--hw-err-bg); border-color: #f3c4c4; flex-direction: column; align-items: flex-start; gap: 2px; }
-.hw-thumb { max-width: 160px; max-height: 160px; border-radius: 4px; border: 1px solid var(--hw-line); background: #fff; }
+.hw-card-error { background: var(--hw-err-bg); border-color: #f3c4c4; flex-direction: column;
+  align-items: flex-start; gap: 2px; }
+.hw-thumb { max-width: 160px; max-height: 160px; border-radius: 4px; border: 1px solid var(--hw-line);
+  background: #fff; }
 .hw-thumb-input { max-width: 120px; max-height: 56px; }
 .hw-history-pictures-word .hw-thumb-input { max-width: 190px; }
 .hw-upload-results { margin-top: 6px; }

@@ -104,7 +104,8 @@ class UploadTab:
         except Exception:
             log.exception("reading upload %r failed", name)
             return error_card(name, "the letter in this picture could not be read")
-        original = f'<figure class="hw-figure">{img_tag(thumb, "hw-thumb", name)}<figcaption>original</figcaption></figure>'
+        original = (f'<figure class="hw-figure">{img_tag(thumb, "hw-thumb", name)}'
+                    f'<figcaption>original</figcaption></figure>')
         if reading.letter is None:
             return (f'<div class="hw-card hw-card-empty" data-letter="">{original}<div class="hw-card-result">'
                     f'<div class="hw-card-name">{esc(name)}</div>{note_html(reading.message or "nothing to read")}'

@@ -54,7 +54,10 @@ window.__hwWait = (root, selector, timeout) => new Promise((resolve, reject) => 
     if (el) { observer.disconnect(); clearTimeout(timer); done(el); }
   });
   observer.observe(box, { subtree: true, childList: true, attributes: true, characterData: true });
-  const timer = setTimeout(() => { observer.disconnect(); reject(new Error('timeout waiting for ' + selector)); }, timeout);
+  const timer = setTimeout(() => {
+    observer.disconnect();
+    reject(new Error('timeout waiting for ' + selector));
+  }, timeout);
 });
 """
 
@@ -115,7 +118,7 @@ def server(tmp_path_factory, model_path, chromium) -> Server:
             stdout=out, stderr=subprocess.STDOUT, env=env, cwd=PROJECT_ROOT)
     server = Server(f"http://127.0.0.1:{port}/", db, log, process)
     deadline = time.monotonic() + START_TIMEOUT
-    while "is filled with 1 kernel" not in server.log_text():
+    while "handwriting dashboard: kernel ready" not in server.log_text():
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
             pytest.fail(f"Voila did not start (exit {process.poll()}):\n{server.log_text()[-3000:]}")

@@ -54,7 +54,8 @@ def resample(stroke: np.ndarray, points: int) -> np.ndarray:
     return stroke[keep]
 
 
-def replayable(strokes, width: float, height: float, margin: float, points: int = 28) -> list[list[tuple[float, float]]]:
+def replayable(strokes, width: float, height: float, margin: float,
+               points: int = 28) -> list[list[tuple[float, float]]]:
     """What the test sends as mouse moves: fitted to the pad, resampled, rounded to 0.1 px."""
     return [[(round(float(x), 1), round(float(y), 1)) for x, y in resample(s, points)]
             for s in fit(strokes, width, height, margin)]

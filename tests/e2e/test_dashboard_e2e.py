@@ -81,7 +81,8 @@ def test_drawn_letters_read_as_offline_and_are_stored(app_page, server, shared_d
               "browser_accuracy": round(acc(browser_letters), 4),
               "offline_accuracy_original_trajectories": round(acc(offline_letters), 4),
               "offline_accuracy_replayed_points": round(acc(replayed_letters), 4),
-              "browser_agrees_with_offline": round(sum(a == b for a, b in zip(browser_letters, offline_letters)) / n, 4),
+              "browser_agrees_with_offline":
+                  round(sum(a == b for a, b in zip(browser_letters, offline_letters)) / n, 4),
               "pen_up_to_prediction_ms_median": round(float(np.median(latencies)), 1),
               "pen_up_to_prediction_ms_p90": round(float(np.percentile(latencies, 90)), 1)}
     measurements["draw"] = report
@@ -96,6 +97,30 @@ def test_drawn_letters_read_as_offline_and_are_stored(app_page, server, shared_d
         prediction, strokes, source = stored[row]
         assert (prediction, source) == (letter, "draw")
         assert len(json.loads(strokes)) == len(sample["strokes"])
+
+
+def test_a_finger_draws_too(app_page, server):
+    """Touch events (as a phone sends them, through Chromium's DevTools protocol) draw and read."""
+    page = app_page.page
+    app_page.tab("Draw")
+    page.locator(".hw-draw .hw-clear").click()
+    app_page.wait(".hw-prediction", ".hw-result-empty")
+    box = page.locator(DRAW).bounding_box()
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Emulation.setTouchEmulationEnabled", {"enabled": True, "maxTouchPoints": 1})
+    points = [(80, 40), (80, 100), (80, 160), (80, 230), (140, 230), (200, 230)]
+    for i, (x, y) in enumerate(points):
+        kind = "touchStart" if i == 0 else "touchMove"
+        cdp.send("Input.dispatchTouchEvent",
+                 {"type": kind, "touchPoints": [{"x": box["x"] + x, "y": box["y"] + y}]})
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    shown = app_page.wait(".hw-prediction", '.hw-result[data-strokes="1"][data-row]')
+    row = int(shown["data"]["row"])
+    strokes = json.loads(db_rows(server, "SELECT strokes FROM predictions WHERE id = ?", (row,))[0][0])
+    assert len(strokes) == 1 and len(strokes[0]) >= 4
+    assert shown["data"]["letter"] == "L"
+    cdp.send("Emulation.setTouchEmulationEnabled", {"enabled": False})
+    cdp.detach()
 
 
 def test_save_button_downloads_the_drawing(app_page):
@@ -258,7 +283,8 @@ def test_history_correction_is_stored_beside_the_prediction(app_page, server):
     label = "B" if predicted != "B" else "C"
     first.locator(".hw-correct select").select_option(label)
     page.wait_for_selector(f'.hw-history .hw-saved[data-row="{rid}"][data-correction="{label}"]')
-    assert db_rows(server, "SELECT prediction, correction FROM predictions WHERE id = ?", (rid,)) == [(predicted, label)]
+    stored = db_rows(server, "SELECT prediction, correction FROM predictions WHERE id = ?", (rid,))
+    assert stored == [(predicted, label)]
     uncertain = db_rows(server, "SELECT COUNT(*) FROM predictions WHERE uncertain = 1")[0][0]
     page.locator(".hw-filter-uncertain input").check()
     page.wait_for_selector(f'.hw-history-summary [data-total="{uncertain}"]')

@@ -1,0 +1,32 @@
+"""`make bench`: every quick benchmark, one after another (they share 2 cores, so never in parallel).
+
+The long offline runs (heldout.py, ship_model.py) are not included; run them by hand.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+QUICK = ["bench_kaggle_csv.py", "bench_synthetic.py", "bench_model.py", "bench_preprocess.py",
+         "bench_dashboard.py"]
+
+
+def main() -> int:
+    failed = []
+    for name in QUICK:
+        script = HERE / name
+        if not script.is_file():
+            continue
+        print(f"\n=== {name}", flush=True)
+        if subprocess.run([sys.executable, str(script)], cwd=HERE.parent).returncode != 0:
+            failed.append(name)
+    if failed:
+        print(f"\nfailed: {', '.join(failed)}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,150 @@
+"""Segmentation: lines top to bottom, letters left to right, broken letters kept whole, touching
+letters cut, printed labels and hyphens; then words and cards read with the model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from handwriting.preprocess import TEXT_SIDE, extract_ink
+from handwriting.segment import (JOIN_PART, _cut_wide, find_lines, main_line, render_word_strokes,
+                                 word_breaks)
+from tests.test_preprocess import STROKES, draw
+from tests.test_recognize import rec  # noqa: F401  (the model fixture)
+
+
+def page_of(rows: list[str], size: int = 80, gap: int = 40, ink=(20, 20, 20), touching: int = 0) -> Image.Image:
+    """Rows of capitals drawn with the test strokes, dark on white; `touching` > 0 makes
+    neighbours overlap by that many pixels."""
+    width = max(len(r) for r in rows) * (size + gap) + 2 * gap
+    height = len(rows) * (size + gap) * 3 // 2 + gap
+    page = np.full((height, width, 3), 255, np.uint8)
+    for j, row in enumerate(rows):
+        x = gap
+        for c in row:
+            if c != " ":
+                top = gap + j * (size + gap) * 3 // 2
+                letter = draw(c, size=(width, height), box=(x, top, x + size, top + size), ink=ink, width=8)
+                page = np.minimum(page, np.asarray(letter))
+            x += size + (-touching if touching else gap)
+    return Image.fromarray(page)
+
+
+def strokes_word(word: str, size: float = 100, gap: float = 40) -> list:
+    strokes = []
+    for k, c in enumerate(word):
+        for s in STROKES[c]:
+            strokes.append([[k * (size + gap) + x * size, y * size] for x, y in s])
+    return strokes
+
+
+# ------------------------------------------------------------------------------ without the model
+
+def test_lines_top_to_bottom_pieces_left_to_right():
+    page = extract_ink(page_of(["TAKE", "KITE", "EAT"]), max_side=TEXT_SIDE, text=True)
+    lines = find_lines(page)
+    assert [len(ln.pieces) for ln in lines] == [4, 4, 3]
+    assert [ln.top for ln in lines] == sorted(ln.top for ln in lines)
+    for ln in lines:
+        lefts = [p.left for p in ln.pieces]
+        assert lefts == sorted(lefts)
+
+
+def test_an_e_drawn_in_separate_strokes_can_be_one_letter():
+    # The stem, and three bars that do not touch it.
+    strokes = [[[0, 0], [0, 100]], [[22, 0], [70, 0]], [[22, 50], [60, 50]], [[22, 100], [70, 100]]]
+    page = render_word_strokes(strokes)
+    line = main_line(page)
+    assert len(line.pieces) == 2  # the bars share their columns: merged; the stem apart
+    assert line.joinable(0, 2)
+    assert line.join_cost(1) < JOIN_PART + 1.0  # a bar beside a letter is cheap to join
+
+
+def test_touching_letters_are_cut_where_the_profile_is_thin():
+    page = extract_ink(page_of(["TT"], touching=20), max_side=TEXT_SIDE, text=True)
+    line = main_line(page)
+    assert len(line.pieces) >= 2 and any(p.cut for p in line.pieces)
+
+
+def test_a_wide_single_letter_is_not_cut_through_its_strokes():
+    page = extract_ink(page_of(["A"]), max_side=TEXT_SIDE, text=True)
+    line = main_line(page)
+    assert len(line.pieces) == 1 and _cut_wide(line.pieces[0], line.height, line.stroke) == line.pieces[:1]
+
+
+def test_printed_label_before_a_colon_is_dropped():
+    # "NOM :" in small letters, then a handwritten name twice as tall.
+    page = np.full((120, 900, 3), 255, np.uint8)
+    x = 10
+    for c in "KIT":
+        page = np.minimum(page, np.asarray(draw(c, size=(900, 120), box=(x, 50, x + 22, 80), width=3)))
+        x += 30
+    page[54:60, x + 5:x + 11] = 0  # the colon
+    page[71:77, x + 5:x + 11] = 0
+    x += 60
+    for c in "TAKE":
+        page = np.minimum(page, np.asarray(draw(c, size=(900, 120), box=(x, 20, x + 60, 90), width=7)))
+        x += 90
+    line = main_line(extract_ink(Image.fromarray(page), max_side=TEXT_SIDE, text=True))
+    assert len(line.pieces) == 4 and any("label" in n for n in line.notes)
+
+
+def test_hyphen_and_wide_gaps_break_words():
+    page = page_of(["TA KE"])
+    line = main_line(extract_ink(page, max_side=TEXT_SIDE, text=True))
+    boxes = [(p.left, p.top, p.right, p.bottom) for p in line.pieces]
+    assert word_breaks(boxes, line.height) == {2}
+
+
+def test_word_strokes_render_as_white_ink():
+    page = render_word_strokes(strokes_word("KITE"))
+    assert page.ink.max() == pytest.approx(1.0) and page.mask.any() and not page.inverted
+    assert page.mask.shape[0] < page.mask.shape[1]  # a word is wide
+    with pytest.raises(ValueError):
+        render_word_strokes([[[0, 0], [float("nan"), 1]]])
+
+
+# ------------------------------------------------------------------------------ with the model
+
+@pytest.mark.parametrize("word", ["TAKE", "KITE", "TEA", "EAT"])
+def test_words_drawn_and_photographed(rec, word):  # noqa: F811
+    drawn = rec.read_word(strokes_word(word))
+    assert drawn.raw == word and drawn.word == word and len(drawn.letters) == len(word) == len(drawn.boxes)
+    photo = rec.read_word(page_of([word]))
+    assert photo.raw == word
+    lefts = [b[0] for b in photo.boxes]
+    assert lefts == sorted(lefts)
+
+
+def test_touching_letters_read(rec):  # noqa: F811
+    assert rec.read_word(page_of(["TAKE"], touching=6)).raw == "TAKE"
+
+
+def test_several_lines_read_top_to_bottom(rec):  # noqa: F811
+    lines = rec.read_text(page_of(["TAKE", "KITE", "EAT"]))
+    assert [ln.raw for ln in lines] == ["TAKE", "KITE", "EAT"]
+    assert rec.read_text(Image.new("RGB", (300, 200), "white")) == []
+
+
+def test_lexicon_correction_keeps_the_raw_reading(rec, tmp_path):  # noqa: F811
+    words = tmp_path / "words.txt"
+    words.write_text("KITE\nTAKE\n")
+    reading = rec.read_word(strokes_word("TAKE"), lexicon=words)
+    assert reading.raw == "TAKE" and reading.word == "TAKE" and reading.correction is None
+    empty = rec.read_word(np.full((100, 300), 255, np.uint8))
+    assert empty.word == "" and empty.uncertain and "nothing to read" in empty.message
+
+
+@pytest.mark.shared
+def test_card_photos_read_as_three_lines_of_five(rec, shared_data):  # noqa: F811
+    frames = sorted((shared_data / "photos" / "frames").glob("*.jpg"))[:4]
+    truth = ["ABCDI", "KOLMR", "EHXWT"]
+    right = total = 0
+    for f in frames:
+        lines = [ln.raw.replace(" ", "") for ln in rec.read_text(f)]
+        assert [len(ln) for ln in lines] == [5, 5, 5], (f.name, lines)
+        right += sum(a == b for ln, t in zip(lines, truth) for a, b in zip(ln, t))
+        total += 15
+    print(f"\nfirst {len(frames)} card photos: {right}/{total} letters")
+    assert right >= 0.85 * total
