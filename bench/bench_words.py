@@ -21,7 +21,6 @@ Exact = the whole word right; letters = 1 - (edit distance / length).
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import sys
 import time
@@ -165,7 +164,7 @@ def bench_strokes(rec, data: Path, limit: int | None) -> list[Score]:
     words = json.loads((data / "strokes_words.json").read_text())
     if limit:
         words = [words[i] for i in np.random.default_rng(0).choice(len(words), limit, replace=False)]
-    score = Score(f"(b) pen-written words of strokes_words.json rendered on paper")
+    score = Score("(b) pen-written words of strokes_words.json rendered on paper")
     for w in words:
         got = rec.read_word(strokes_on_paper(w["strokes"])).raw.replace(" ", "")
         score.add(w["label"], got)
@@ -245,7 +244,7 @@ def bench_debris(rec, data: Path, real_count: int = 3000) -> list[str]:
 
     lines = [f"(e) uncertainty threshold {rec.threshold:.3f} (model card)"]
     for name, images in (
-        (f"suspect trajectories of strokes_letters.json (debris: lone bars, fragments)",
+        ("suspect trajectories of strokes_letters.json (debris: lone bars, fragments)",
          np.stack([render_strokes(r["strokes"]) for r in suspect])),
         ("generated scribbles", np.stack([render_strokes(s) for s in scribbles(500)])),
         ("generated ink blots", np.stack([preprocess_image(b).image for b in blots(500)])),

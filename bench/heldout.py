@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from handwriting.corpus import labs, test_sets, unipen
+from handwriting.corpus import labs, unseen_writer_sets, unipen
 from handwriting.dataset import Dataset
 from handwriting.evaluate import evaluate
 from handwriting.strokes import DEFAULT_PEN_WIDTH
@@ -61,7 +61,7 @@ def main() -> int:
     uni_test = unipen(pen_widths=(DEFAULT_PEN_WIDTH,))  # held-out labs are tested at the pad's pen width
     test_labs = labs(uni_test)
     synthetic = generate(args.synthetic, seed=args.seed)
-    tests = test_sets()
+    tests = unseen_writer_sets()
     results = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}
     results["settings"] = vars(args)
     results.setdefault("labs", {})

@@ -19,7 +19,7 @@ import numpy as np
 
 from handwriting.corpus import TRAIN_PEN_WIDTHS
 from handwriting.modelcard import save_card
-from handwriting.paths import models_dir, shared_data_dir
+from handwriting.paths import PROJECT_ROOT, models_dir, shared_data_dir
 from handwriting.train import TrainConfig, train
 
 HELDOUT = Path(__file__).parent / "results" / "heldout.json"
@@ -38,7 +38,9 @@ def main() -> int:
         model_path=str(models_dir() / "handwriting.keras"))
     result = train(config, verbose=2)
     card = dict(result.card)
-    card["command"] = "python bench/ship_model.py  # " + shlex.join(sys.argv[1:])
+    card["command"] = shlex.join([".venv/bin/python", "bench/ship_model.py", *sys.argv[1:]])
+    # Name files as seen from the project root, not from this machine's folders.
+    card["params"] = json.loads(json.dumps(card["params"]).replace(str(PROJECT_ROOT.parent), ".."))
     if heldout.get("labs"):
         card["metrics"][f"UNIPEN leave-one-lab-out (mean of {len(heldout['labs'])} labs)"] = {
             "accuracy": heldout["unipen_leave_one_lab_out_mean"],

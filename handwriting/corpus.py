@@ -37,7 +37,7 @@ def labs(data: Dataset) -> np.ndarray:
     return np.array([lab_of(w) for w in data.writer])
 
 
-def test_sets(shared: Path | None = None) -> dict[str, Dataset]:
+def unseen_writer_sets(shared: Path | None = None) -> dict[str, Dataset]:
     """Writers the shipped model never saw: each real_letters source and the touchscreen writers."""
     shared = shared or shared_data_dir()
     real = load(shared / "real_letters.npz")

@@ -82,7 +82,15 @@ def to_markdown(card: dict) -> str:
         for name, m in metrics.items():
             if isinstance(m, dict) and "accuracy" in m:
                 lines.append(f"| {name} | {m.get('count', '')} | {_pct(m['accuracy'])} |")
-    for section in ("notes",):
-        if card.get(section):
-            lines += ["", "## Notes", ""] + [f"- {n}" for n in card[section]]
+    if card.get("heldout"):
+        lines += ["", "## Leave-one-lab-out over the UNIPEN labs", "",
+                  "Trained without the lab, tested on it (same recipe, without shift averaging):", "",
+                  "| held-out lab | top-1 |", "|---|---:|"]
+        lines += [f"| {lab} | {_pct(acc)} |" for lab, acc in card["heldout"].items()]
+    if card.get("synthetic_only_model"):
+        lines += ["", "## The same network trained on the embedded synthetic data alone", "",
+                  "| test set | top-1 |", "|---|---:|"]
+        lines += [f"| {name} | {_pct(acc)} |" for name, acc in card["synthetic_only_model"].items()]
+    if card.get("notes"):
+        lines += ["", "## Notes", ""] + [f"- {n}" for n in card["notes"]]
     return "\n".join(lines) + "\n"

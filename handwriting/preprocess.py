@@ -11,7 +11,9 @@ What people give us is rarely that clean, so a picture goes through these steps:
    pillow-heif), refuse what is not an image or would not fit in memory, apply EXIF orientation.
 2. `extract_ink`: colour, 16-bit, palette, CMYK and transparency to an ink map (0 = paper,
    1 = full ink) whatever the polarity; photos get their paper flattened (shadows, uneven light)
-   and an Otsu threshold; ruled and grid lines and specks are removed from the ink mask.
+   and an Otsu threshold; dark table regions and the paper's edges are dropped, a page
+   photographed askew is straightened by its ruled lines, and ruled and grid lines and specks
+   are removed from the ink mask.
 3. `letter_from_ink`: the letter's components are cropped, thin pen strokes thickened to the
    training data's stroke width, and the result fitted and centred.
 
@@ -41,6 +43,7 @@ STROKE_TARGET = 0.10     # stroke width / letter size of the training data (2 px
 STROKE_THIN = 0.075      # strokes thinner than this fraction of the letter size get thickened
 MIN_CONTRAST = 0.15      # ink must be this much darker (on the 0-1 ink scale) than the paper
 MIN_THRESHOLD = 0.12     # photos: the ink threshold never goes below this (paper noise, JPEG)
+LEVEL_PCT = 90           # the percentile of ink darkness that counts as full ink
 FAINT = 0.25             # writing whose typical darkening is below this is a shadow or a smudge
 
 ImageFile.LOAD_TRUNCATED_IMAGES = False  # a truncated file is an error, not a half-grey letter
@@ -502,7 +505,7 @@ def _letter_height(mask: np.ndarray) -> float:
     return float(np.median(heights)) if heights else 0.25 * min(h, w)
 
 
-def _remove_lines(mask: np.ndarray, sw: float, text: bool, notes: list[str],
+def _remove_lines(mask: np.ndarray, text: bool, notes: list[str],
                   loose: np.ndarray | None = None) -> np.ndarray:
     """Remove ruled and grid lines: long straight segments that are not part of the writing.
 
@@ -575,7 +578,6 @@ def _remove_lines(mask: np.ndarray, sw: float, text: bool, notes: list[str],
     for c in candidates:
         thickness = c.pixels.sum() / c.length
         dim, across = (w, h) if c.axis == 0 else (h, w)
-        at_end = c.along.start <= 1 or c.along.stop >= dim - 1
         from_edge = min(c.across.start, across - c.across.stop)
         # The edge of the paper or of a dark frame runs from border to border along it.
         unlike = not 0.8 * rest_sw <= thickness <= 1.5 * rest_sw  # not a stroke of the writing
@@ -782,18 +784,18 @@ def extract_ink(source, max_side: int = LETTER_SIDE, text: bool = False) -> InkI
         ink = _turn(ink, angle)
         mask = _turn(mask, angle) > 0.25  # (low, so thin lines stay unbroken when turned)
         notes.append(f"straightened by {angle:+.1f} degrees")
-    sw = stroke_width(mask)
     if min(h, w) >= 48:  # (a small picture is a tight crop: all letter)
         loose = ink > 0.5 * t if kind == "photo" else None
-        mask = _remove_lines(mask, sw, text, notes, loose)
+        mask = _remove_lines(mask, text, notes, loose)
     if not mask.any():
         raise NoInkError("nothing to read: only lines and specks, no writing")
+    sw = stroke_width(mask)
     if float(np.median(ink[mask])) < FAINT:
         # What is left is barely darker than the paper: a shadow's edge, a fold, a smudge.
         raise NoInkError("nothing to read: only faint marks (shadows, smudges), no writing")
     # The soft ink (anti-aliased edges) is kept around the mask only, so removed lines vanish.
     near = ndimage.binary_dilation(mask, iterations=1)
-    level = float(np.percentile(ink[mask], 90))
+    level = float(np.percentile(ink[mask], LEVEL_PCT))
     lo = 0.5 * t
     soft = np.clip((ink - lo) / max(level - lo, 1e-3), 0.0, 1.0) * near
     return InkImage(soft.astype(np.float32), mask, scale, light_paper, float(t), kind, sw, notes, angle)

@@ -8,7 +8,6 @@ compared with the same letter drawn cleanly. Reading them with the model is in t
 from __future__ import annotations
 
 import io
-import math
 
 import numpy as np
 import pytest

@@ -6,7 +6,6 @@ tests print what they measured (pytest -s shows it) and assert the issue's floor
 
 from __future__ import annotations
 
-import io
 import json
 import zipfile
 
