@@ -132,14 +132,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_evaluate)
 
-    for module_name, command, help_text in (
-        ("handwriting.predict", "predict", "read letters, words or lines from image files"),
-        ("handwriting.serve", "dashboard", "serve the Voila dashboard"),
+    from handwriting import predict, serve
+
+    for module, command, help_text in (
+        (predict, "predict", "read letters, words or lines from image files"),
+        (serve, "dashboard", "serve the Voila dashboard"),
     ):
-        try:
-            module = __import__(module_name, fromlist=["add_arguments", "run"])
-        except ImportError:
-            continue
         p = sub.add_parser(command, help=help_text)
         module.add_arguments(p)
         p.set_defaults(func=module.run)

@@ -189,7 +189,9 @@ class Recognizer:
         for k, (i, j) in enumerate(spans):
             if images[k] is None:
                 continue
-            score[(i, j)] = math.log(max(float(probs[k].max()), 1e-9)) + priors[k] - LETTER_PENALTY
+            best_letter = self.letters[int(probs[k].argmax())]
+            wide = line.width_cost(boxes[k], best_letter) if j - i > 1 else 0.0
+            score[(i, j)] = math.log(max(float(probs[k].max()), 1e-9)) + priors[k] - wide - LETTER_PENALTY
         # Best split of pieces 0..n into consecutive runs (dynamic programming).
         best = [-math.inf] * (n + 1)
         back = [0] * (n + 1)

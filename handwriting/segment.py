@@ -24,6 +24,11 @@ MAX_LETTER_WIDTH = 1.6   # a letter is at most this many line heights wide (W, M
 MAX_JOIN_GAP = 0.6       # pieces further apart than this (line heights) are not one letter
 JOIN_LETTERS = 2.5       # log-prior cost of reading two letter-sized pieces as one letter
 JOIN_PART = 0.3          # ... a letter and a bar or fragment beside it
+# Width / height that 90 % of each capital stays under (UNIPEN pen trajectories, CC BY 4.0): a
+# group of pieces far wider than the letter it reads as is more likely two letters.
+WIDEST = dict(zip("ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+                  (0.98, 1.02, 1.19, 1.15, 1.15, 1.11, 1.2, 1.0, 1.17, 1.22, 1.14, 1.11, 1.56,
+                   1.28, 1.27, 0.96, 1.41, 1.01, 1.06, 1.33, 1.14, 1.07, 1.66, 1.11, 0.84, 1.38)))
 
 
 @dataclass
@@ -85,6 +90,13 @@ class Line:
 
     def space_before(self, i: int) -> bool:
         return i in self.spaces
+
+    def width_cost(self, box: tuple[int, int, int, int], letter: str) -> float:
+        """Log-prior cost of a letter read from a group of pieces much wider than that letter is."""
+        if letter not in WIDEST:
+            return 0.0
+        aspect = (box[2] - box[0]) / max(self.height, 1.0)
+        return 3.0 * max(0.0, aspect / WIDEST[letter] - 1.15)
 
     def letter_like(self, p: Piece) -> bool:
         """One stroke or joined strokes big enough to be a letter (not bars, not a fragment)."""

@@ -63,7 +63,7 @@ WOBBLE_FREQ = (0.3, 2.5)         # their frequency, waves per letter height of p
 BEND = 0.035                     # amplitude of each of 3 plane waves of the elastic bend
 BEND_FREQ = 0.6                  # their frequency (standard deviation), waves per letter height
 TURN, MAX_TURN = 5.0, 12.0       # whole-letter rotation in degrees: deviation, limit
-SLANT, MAX_SLANT = 0.15, 0.45    # whole-letter shear (slant)
+SLANT, MAX_SLANT = 0.12, 0.35    # whole-letter shear (slant)
 ASPECT, MAX_ASPECT = 0.2, 0.45   # log of the width-to-height change
 
 
