@@ -82,27 +82,18 @@ class Recognizer:
     """A model and its card, loaded once; reads letters, words and lines of text."""
 
     def __init__(self, model_path: str | Path | None = None):
-        path = Path(model_path) if model_path is not None else default_model_path()
-        if not path.is_file():
-            raise FileNotFoundError(f"{path}: no model file (train one with `handwriting train`, "
-                                    "or pass --model)")
-        import keras  # heavy: only when a model is really needed
-        import tensorflow as tf
+        # TensorFlow loads here, only when a model is really needed.
+        from handwriting.evaluate import load_keras_model
+        from handwriting.model import compiled_predictor
 
+        path = Path(model_path) if model_path is not None else default_model_path()
         self.path = path
-        self.model = keras.saving.load_model(path, compile=False)
+        self.model = load_keras_model(path)
         self.card = load_card(path)
         self.version = str(self.card.get("version", path.stem))
         self.threshold = float(self.card.get("uncertainty_threshold", DEFAULT_THRESHOLD))
         self.letters = str(self.card.get("letters", LETTERS))
-        model = self.model
-
-        @tf.function(input_signature=[tf.TensorSpec([None, 28, 28], tf.float32)], reduce_retracing=True)
-        def _call(x):
-            return model(x, training=False)
-
-        self._call = _call
-        self._tf = tf
+        self._call = compiled_predictor(self.model)
 
     # ------------------------------------------------------------------------------ letters
 
@@ -116,7 +107,7 @@ class Recognizer:
         if len(x) == 0:
             return np.zeros((0, len(self.letters)), dtype=np.float32)
         x = x.astype(np.float32)
-        out = [self._call(self._tf.constant(x[i:i + BATCH])).numpy() for i in range(0, len(x), BATCH)]
+        out = [np.asarray(self._call(x[i:i + BATCH])) for i in range(0, len(x), BATCH)]
         return np.concatenate(out).astype(np.float32)
 
     def _reading(self, probs: np.ndarray, top_k: int, pre: Preprocessed | None) -> LetterReading:
