@@ -51,7 +51,8 @@ def main() -> int:
     parser.add_argument("--synthetic", type=int, default=26_000)
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--labs", help="comma-separated subset of labs (default: all 7)")
+    parser.add_argument("--labs", help="comma-separated subset of labs (default: all 7; 'none' to re-run "
+                                       "only the synthetic-only model)")
     parser.add_argument("--skip-synthetic-only", action="store_true")
     args = parser.parse_args()
 
@@ -68,7 +69,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as workdir:
         if not args.skip_synthetic_only:
             results["synthetic_only"] = run("synthetic-only", synthetic, dict(tests), args, workdir)
-        chosen = args.labs.split(",") if args.labs else sorted(set(uni_labs))
+        chosen = [] if args.labs == "none" else args.labs.split(",") if args.labs else sorted(set(uni_labs))
         for lab in chosen:
             held = uni_test[test_labs == lab]
             train_data = Dataset.concat([synthetic, uni[uni_labs != lab]])
