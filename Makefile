@@ -9,7 +9,8 @@ PORT ?= 8866
 MODEL ?= models/handwriting.keras
 ARGS ?=
 EVAL_ARGS ?=
-RUN ?= runs/$(shell date +%Y%m%d-%H%M%S)
+NOW := $(shell date +%Y%m%d-%H%M%S)
+RUN ?= runs/$(NOW)
 
 .PHONY: setup test dashboard train bench clean
 
