@@ -77,3 +77,22 @@ def test_unknown_training_parameter_is_refused():
 def test_default_model_path_is_never_the_shipped_model():
     path = TrainConfig().model_path
     assert "models/local/" in path.replace(os.sep, "/")
+
+
+def test_fine_tuning_starts_from_the_given_model(trained, tmp_path):
+    """`-p init_model` continues training a saved model (the dashboard's fine-tuning recipe)."""
+    from handwriting.evaluate import load_keras_model, probabilities
+    from handwriting.synthetic import generate
+
+    _, model, _ = trained
+    tuned = tmp_path / "tuned.keras"
+    result = _run("train", "-p", "init_model", model, "-p", "epochs", "1", "-p", "limit", "520",
+                  "-p", "learning_rate", "1e-6", "-p", "augment", "false", "-p", "model_path", tuned,
+                  tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    probe = generate(260, seed=5).x
+    before = probabilities(load_keras_model(model), probe)
+    after = probabilities(load_keras_model(tuned), probe)
+    # a near-zero learning rate leaves the answers where the starting model had them
+    assert (before.argmax(1) == after.argmax(1)).mean() > 0.95
+    assert load_card(tuned)["params"]["init_model"] == str(model)
