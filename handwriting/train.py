@@ -107,7 +107,7 @@ def _pipeline(x: np.ndarray, y: np.ndarray, batch_size: int, augmentation: Augme
     return ds.prefetch(tf.data.AUTOTUNE)
 
 
-def test_metrics(model, spec: str, pen_widths=(DEFAULT_PEN_WIDTH,)) -> dict[str, dict]:
+def source_metrics(model, spec: str, pen_widths=(DEFAULT_PEN_WIDTH,)) -> dict[str, dict]:
     """Top-1/top-3 on a test source, one entry per source it holds (e.g. each real_letters source)."""
     data = load(spec, pen_widths=pen_widths)
     result = evaluate(model, data)
@@ -191,7 +191,7 @@ def train(config: TrainConfig, data: Dataset | None = None, validation: Dataset 
                                                       if k != "per_letter"}},
     }
     for spec in config.test or []:
-        card["metrics"].update(test_metrics(model, spec, config.pen_widths[:1]))
+        card["metrics"].update(source_metrics(model, spec, config.pen_widths[:1]))
     save_card(model_path, card)
     return TrainResult(model, {k: [float(v) for v in vals] for k, vals in history.history.items()},
                        card, model_path, validation)
