@@ -4,8 +4,9 @@
     .venv/bin/python bench/bench_words.py --only composed --count 400
 
 (a) composed: words made of real letters from shared/data/real_letters_raw.zip (random English
-    words of 2-12 letters, random gaps, baseline jitter and letter sizes, dark ink on paper); a
-    quarter of them have lightly touching pairs, reported apart.
+    words of 2-12 letters, random gaps, baseline jitter and letter sizes, dark ink on paper), each
+    word's letters from one source in turn (one hand per word); a quarter of them have lightly
+    touching pairs, reported apart.
 (b) strokes: every pen-written word of shared/data/strokes_words.json, rendered as dark ink on
     light paper and read as an image (a minority are written in lower case).
 (c) names: the 300 scanned name fields of shared/data/names/ (printed labels inside the crop);
@@ -72,28 +73,31 @@ class Score:
 
 # ------------------------------------------------------------------------------ (a) composed words
 
-def real_letter_inks(zip_path: Path, per_letter: int, rng) -> dict[str, list[np.ndarray]]:
-    """Soft ink crops (0-1, letter only) of real letters, `per_letter` of each, from the raw zip."""
+def real_letter_inks(zip_path: Path, per_letter: int, rng) -> dict[str, dict[str, list[np.ndarray]]]:
+    """Soft ink crops (0-1, letter only) of real letters from the raw zip: source -> letter -> up to
+    `per_letter` crops."""
     with zipfile.ZipFile(zip_path) as z:
         names = [n for n in z.namelist() if n.lower().endswith((".png", ".jpg"))]
-        by_letter: dict[str, list[str]] = {}
+        by_source: dict[str, dict[str, list[str]]] = {}
         for n in names:
-            letter = n.split("/")[-2]
-            by_letter.setdefault(letter, []).append(n)
-        out: dict[str, list[np.ndarray]] = {}
-        for letter in LETTERS:
-            chosen = rng.choice(by_letter[letter], size=min(per_letter, len(by_letter[letter])), replace=False)
-            crops = []
-            for n in chosen:
-                try:
-                    page = extract_ink(z.read(n))
-                except NoInkError:  # a handful of the originals are blank
-                    continue
-                mask, _ = letter_components(page.mask)
-                ink = page.ink * mask
-                rows, cols = np.flatnonzero(ink.max(axis=1) > 0.1), np.flatnonzero(ink.max(axis=0) > 0.1)
-                crops.append(ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1])
-            out[letter] = crops
+            source, letter = n.split("/")[-3:-1]
+            by_source.setdefault(source, {}).setdefault(letter, []).append(n)
+        out: dict[str, dict[str, list[np.ndarray]]] = {}
+        for source, by_letter in sorted(by_source.items()):
+            out[source] = {}
+            for letter in LETTERS:
+                files = by_letter.get(letter, [])
+                crops = []
+                for n in rng.choice(files, size=min(per_letter, len(files)), replace=False) if files else []:
+                    try:
+                        page = extract_ink(z.read(n))
+                    except NoInkError:  # a handful of the originals are blank
+                        continue
+                    mask, _ = letter_components(page.mask)
+                    ink = page.ink * mask
+                    rows, cols = np.flatnonzero(ink.max(axis=1) > 0.1), np.flatnonzero(ink.max(axis=0) > 0.1)
+                    crops.append(ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1])
+                out[source][letter] = crops
     return out
 
 
@@ -128,24 +132,29 @@ def compose(word: str, inks, rng, touching: bool, height: int = 56) -> np.ndarra
 
 
 def bench_composed(rec, data: Path, count: int, seed: int = 0) -> list[Score]:
+    """Each word is written by one hand: all its letters come from one source, chosen at random."""
     from handwriting.lexicon import Lexicon
 
     rng = np.random.default_rng(seed)
     words = [w for n in range(2, 13) for w in Lexicon.builtin("en", top=20000).words.get(n, [])]
     inks = real_letter_inks(data / "real_letters_raw.zip", 40, rng)
+    sources = sorted(inks)
     apart, touch = Score("(a) composed words, letters apart"), Score("(a) composed words, one touching pair")
     alone = Score("    the same letters read alone (fitted and centred, no segmentation)")
+    per_source = {s: Score(f"    letters apart, words from {s}") for s in sources}
     for k in range(count):
         n = int(rng.integers(2, 13))
         pool = [w for w in words if len(w) == n] or words
         word = pool[rng.integers(len(pool))]
+        source = sources[k % len(sources)]
         touching = k % 4 == 3
-        got = rec.read_word(compose(word, inks, rng, touching)).raw.replace(" ", "")
+        got = rec.read_word(compose(word, inks[source], rng, touching)).raw.replace(" ", "")
         (touch if touching else apart).add(word, got)
         if not touching:
+            per_source[source].add(word, got)
             singles = np.stack([fit_and_center(p)[0] for p in compose.pieces])
             alone.add(word, "".join(LETTERS[i] for i in rec.probabilities(singles).argmax(axis=1)))
-    return [apart, touch, alone]
+    return [apart, *per_source.values(), touch, alone]
 
 
 # ------------------------------------------------------------------------------ (b) pen-written words

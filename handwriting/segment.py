@@ -24,6 +24,7 @@ MAX_LETTER_WIDTH = 1.6   # a letter is at most this many line heights wide (W, M
 MAX_JOIN_GAP = 0.6       # pieces further apart than this (line heights) are not one letter
 JOIN_LETTERS = 2.5       # log-prior cost of reading two letter-sized pieces as one letter
 JOIN_PART = 0.3          # ... a letter and a bar or fragment beside it
+NEAR = 0.08              # pieces whose ink comes this close (line heights) are one broken stroke
 # Width / height that 90 % of each capital stays under (UNIPEN pen trajectories, CC BY 4.0): a
 # group of pieces far wider than the letter it reads as is more likely two letters.
 WIDEST = dict(zip("ABCDEFGHIJKLMNOPQRSTUVWXYZ",
@@ -109,13 +110,27 @@ class Line:
     def join_cost(self, k: int) -> float:
         """Log-prior cost of reading pieces k-1 and k (apart on the page) as one letter.
 
-        Two pieces that each look like a whole letter are most likely two letters; a bar or a
-        fragment beside a letter may be a part of it (an E's arms, a K's second stroke). Any
-        gap between them makes the join less likely still.
+        Pieces whose ink nearly touches are most likely one stroke broken (a faint or jagged
+        line): joining them costs nothing more than re-joining a cut. Otherwise two pieces that
+        each look like a whole letter are most likely two letters; a bar or a fragment beside a
+        letter may be a part of it (an E's arms, a K's second stroke). Any gap between them
+        makes the join less likely still.
         """
         a, b = self.pieces[k - 1], self.pieces[k]
+        if ink_distance(a, b) <= NEAR * self.height:
+            return 0.0
         cost = JOIN_LETTERS if self.letter_like(a) and self.letter_like(b) else JOIN_PART
         return cost + 4.0 * max(0.0, self.gap(k) / self.height - 0.05)
+
+
+def ink_distance(a: Piece, b: Piece) -> float:
+    """Shortest distance (pixels) between the ink of two pieces."""
+    left, top = min(a.left, b.left), min(a.top, b.top)
+    right, bottom = max(a.right, b.right), max(a.bottom, b.bottom)
+    not_b = np.ones((bottom - top, right - left), dtype=bool)
+    not_b[b.top - top:b.bottom - top, b.left - left:b.right - left] &= ~b.mask
+    distance = ndimage.distance_transform_edt(not_b)[a.top - top:a.bottom - top, a.left - left:a.right - left]
+    return float(distance[a.mask].min())
 
 
 def _box(sl) -> tuple[int, int, int, int]:

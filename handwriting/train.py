@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from handwriting import __version__
+from handwriting import LETTERS, __version__
 from handwriting.augment import Augmentation, augment_batch
 from handwriting.corpus import UNIPEN_LICENCE
 from handwriting.data import load
@@ -23,6 +23,7 @@ from handwriting.dataset import Dataset
 from handwriting.evaluate import calibrate_threshold, evaluate, metrics, probabilities
 from handwriting.features import class_weights, split_by_group
 from handwriting.modelcard import save_card
+from handwriting.negatives import not_letters
 from handwriting.paths import local_models_dir
 from handwriting.strokes import DEFAULT_PEN_WIDTH
 from handwriting.synthetic import LICENCE as SYNTHETIC_LICENCE
@@ -47,6 +48,7 @@ class TrainConfig:
     pen_widths: tuple[float, ...] = (DEFAULT_PEN_WIDTH,)
     balance: bool = True                     # class weights against letter imbalance
     shift_average: bool = False              # save a model that averages over 1-pixel shifts
+    not_letters: float = 0.0                 # add this share of not-letters (handwriting.negatives)
     init_model: str | None = None            # fine-tune this .keras model instead of a new one
     width: int = 32
     dense: int = 128
@@ -93,18 +95,42 @@ def describe_sources(data: Dataset) -> list[dict]:
             for n, c in zip(names, counts)]
 
 
-def _pipeline(x: np.ndarray, y: np.ndarray, batch_size: int, augmentation: Augmentation | None,
-              seed: int, shuffle: bool):
+NOT_A_LETTER = -1  # label of a not-letter: its target is the uniform distribution over A-Z
+
+
+def _pipeline(x: np.ndarray, y: np.ndarray, weights: np.ndarray, batch_size: int,
+              augmentation: Augmentation | None, seed: int, shuffle: bool):
+    """Batches of (images, target distributions, sample weights); labels -1 get uniform targets."""
     import tensorflow as tf
 
-    ds = tf.data.Dataset.from_tensor_slices((x, y.astype(np.int32)))
+    ds = tf.data.Dataset.from_tensor_slices((x, y.astype(np.int32), weights.astype(np.float32)))
     if shuffle:
         ds = ds.shuffle(min(len(x), 100_000), seed=seed, reshuffle_each_iteration=True)
     ds = ds.batch(batch_size)
-    ds = ds.map(lambda a, b: (tf.cast(a, tf.float32), b), num_parallel_calls=tf.data.AUTOTUNE)
+
+    def prepare(a, b, w):
+        target = tf.where(b[:, None] >= 0, tf.one_hot(b, len(LETTERS)), 1.0 / len(LETTERS))
+        return tf.cast(a, tf.float32), target, w
+
+    ds = ds.map(prepare, num_parallel_calls=tf.data.AUTOTUNE)
     if augmentation is not None:
-        ds = ds.map(lambda a, b: (augment_batch(a, augmentation), b), num_parallel_calls=tf.data.AUTOTUNE)
+        ds = ds.map(lambda a, b, w: (augment_batch(a, augmentation), b, w), num_parallel_calls=tf.data.AUTOTUNE)
     return ds.prefetch(tf.data.AUTOTUNE)
+
+
+def _training_arrays(data: Dataset, config: TrainConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Images, labels (-1 = not a letter) and per-sample weights (against letter imbalance)."""
+    x, y = data.x, data.y.astype(np.int32)
+    weights = np.ones(len(y), np.float32)
+    if config.balance:
+        table = class_weights(data.y)
+        weights = np.array([table.get(label, 0.0) for label in range(len(LETTERS))], np.float32)[y]
+    if config.not_letters > 0:
+        extra = not_letters(data.x, round(config.not_letters * len(data)), config.seed)
+        x = np.concatenate([x, extra])
+        y = np.concatenate([y, np.full(len(extra), NOT_A_LETTER, np.int32)])
+        weights = np.concatenate([weights, np.ones(len(extra), np.float32)])
+    return x, y, weights
 
 
 def source_metrics(model, spec: str, pen_widths=(DEFAULT_PEN_WIDTH,)) -> dict[str, dict]:
@@ -142,8 +168,8 @@ def train(config: TrainConfig, data: Dataset | None = None, validation: Dataset 
         model = build_model(width=config.width, dense=config.dense)
     steps = max(1, int(np.ceil(len(data) / config.batch_size))) * config.epochs
     schedule = keras.optimizers.schedules.CosineDecay(config.learning_rate, steps, alpha=0.05)
-    model.compile(optimizer=keras.optimizers.Adam(schedule), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
+    model.compile(optimizer=keras.optimizers.Adam(schedule), loss="categorical_crossentropy",
+                  metrics=[keras.metrics.CategoricalAccuracy(name="accuracy")])
 
     model_path = Path(config.model_path)
     model_path.parent.mkdir(parents=True, exist_ok=True)
@@ -154,12 +180,12 @@ def train(config: TrainConfig, data: Dataset | None = None, validation: Dataset 
         keras.callbacks.ModelCheckpoint(checkpoint, monitor="val_accuracy", save_best_only=True),
         *(callbacks or []),
     ]
-    train_ds = _pipeline(data.x, data.y, config.batch_size, Augmentation() if config.augment else None,
-                         config.seed, shuffle=True)
-    val_ds = _pipeline(validation.x, validation.y, 1024, None, config.seed, shuffle=False)
+    train_ds = _pipeline(*_training_arrays(data, config), config.batch_size,
+                         Augmentation() if config.augment else None, config.seed, shuffle=True)
+    val_ds = _pipeline(validation.x, validation.y, np.ones(len(validation), np.float32), 1024, None,
+                       config.seed, shuffle=False)
     started = time.perf_counter()
     history = model.fit(train_ds, validation_data=val_ds, epochs=config.epochs, verbose=verbose, shuffle=False,
-                        class_weight=class_weights(data.y) if config.balance else None,
                         callbacks=all_callbacks)
     seconds = time.perf_counter() - started
     epochs_run = len(history.history["loss"])

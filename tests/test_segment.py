@@ -8,8 +8,8 @@ import pytest
 from PIL import Image
 
 from handwriting.preprocess import TEXT_SIDE, extract_ink
-from handwriting.segment import (JOIN_PART, _cut_wide, find_lines, main_line, render_word_strokes,
-                                 word_breaks)
+from handwriting.segment import (JOIN_LETTERS, JOIN_PART, Line, Piece, _cut_wide, find_lines, ink_distance,
+                                 main_line, render_word_strokes, word_breaks)
 from tests.test_preprocess import STROKES, draw
 from tests.test_recognize import rec  # noqa: F401  (the model fixture)
 
@@ -59,6 +59,26 @@ def test_an_e_drawn_in_separate_strokes_can_be_one_letter():
     assert len(line.pieces) == 2  # the bars share their columns: merged; the stem apart
     assert line.joinable(0, 2)
     assert line.join_cost(1) < JOIN_PART + 1.0  # a bar beside a letter is cheap to join
+
+
+def test_ink_distance_is_between_the_nearest_ink_pixels():
+    ell = np.zeros((10, 6), bool)
+    ell[:, 0] = ell[-1, :] = True           # an L: its stem at column 0, its foot along the bottom
+    bar = np.ones((10, 1), bool)
+    a = Piece(0, 0, 6, 10, ell)
+    assert ink_distance(a, Piece(9, 0, 10, 10, bar)) == 4.0    # foot end (column 5) to column 9
+    assert ink_distance(a, Piece(9, 20, 10, 30, bar)) == pytest.approx(np.hypot(4, 11))
+
+
+def test_a_letter_broken_in_two_is_cheap_to_join_two_letters_are_not():
+    # Two stems of the same height: a stroke broken by a faint gap of 3 pixels, or two letters.
+    def line_with_gap(gap: int) -> Line:
+        left = Piece(0, 0, 6, 60, np.ones((60, 6), bool))
+        right = Piece(6 + gap, 0, 12 + gap, 60, np.ones((60, 6), bool))
+        return Line([left, right], height=60.0, stroke=6.0)
+
+    assert line_with_gap(3).join_cost(1) < JOIN_PART + 0.5
+    assert line_with_gap(30).join_cost(1) > JOIN_LETTERS
 
 
 def test_touching_letters_are_cut_where_the_profile_is_thin():

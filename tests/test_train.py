@@ -96,3 +96,33 @@ def test_fine_tuning_starts_from_the_given_model(trained, tmp_path):
     # a near-zero learning rate leaves the answers where the starting model had them
     assert (before.argmax(1) == after.argmax(1)).mean() > 0.95
     assert load_card(tuned)["params"]["init_model"] == str(model)
+
+
+def test_not_letters_get_uniform_targets_and_letters_one_hot():
+    from handwriting.train import _pipeline
+
+    x = np.zeros((3, 28, 28), np.uint8)
+    _, targets, weights = next(iter(_pipeline(x, np.array([2, -1, 0]), np.array([1.0, 1.0, 0.5]), 3, None, 0,
+                                              shuffle=False)))
+    targets = np.asarray(targets)
+    assert targets[0].argmax() == 2 and targets[0].max() == 1.0 and targets[2].argmax() == 0
+    assert np.allclose(targets[1], 1 / 26)
+    assert np.allclose(np.asarray(weights), [1.0, 1.0, 0.5])
+
+
+def test_training_with_not_letters_teaches_doubt_about_two_letters_read_as_one(tmp_path):
+    from handwriting.evaluate import probabilities
+    from handwriting.negatives import not_letters
+    from handwriting.synthetic import generate
+    from handwriting.train import train
+
+    data = generate(7800, seed=1)  # (fewer, and neither model is sure of anything yet)
+    letters = generate(520, seed=5).x
+    pairs = not_letters(letters, 300, seed=9)  # made from letters neither model trained on
+
+    def margin(share: float) -> float:
+        config = TrainConfig(epochs=4, seed=0, not_letters=share, model_path=str(tmp_path / f"m{share}.keras"))
+        model = train(config, data=data, verbose=0).model
+        return float(probabilities(model, letters).max(axis=1).mean() - probabilities(model, pairs).max(axis=1).mean())
+
+    assert margin(0.3) > margin(0.0) + 0.1
