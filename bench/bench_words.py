@@ -13,8 +13,8 @@
     letters only are compared (hyphens and spaces dropped on both sides).
 (d) cards: the 40 card photos of shared/data/photos/frames/, read as 3 lines of 5 letters.
 (e) debris: how many not-letters (the `suspect` trajectories of strokes_letters.json, generated
-    scribbles and ink blots) the model card's threshold accepts as confident letters, next to
-    how many real letters it marks uncertain.
+    scribbles and ink blots, pairs of real letters read as one) the model card's threshold accepts
+    as confident letters, next to how many real letters it marks uncertain.
 
 Exact = the whole word right; letters = 1 - (edit distance / length).
 """
@@ -240,6 +240,7 @@ def blots(count: int, seed: int = 0) -> np.ndarray:
 
 
 def bench_debris(rec, data: Path, real_count: int = 3000) -> list[str]:
+    from handwriting.negatives import not_letters
     from handwriting.preprocess import preprocess_image
     from handwriting.strokes import render_strokes
 
@@ -251,21 +252,26 @@ def bench_debris(rec, data: Path, real_count: int = 3000) -> list[str]:
     def confident(images: np.ndarray) -> np.ndarray:
         return rec.probabilities(images).max(axis=1) >= rec.threshold
 
+    real = np.load(data / "real_letters.npz")["x"]
     lines = [f"(e) uncertainty threshold {rec.threshold:.3f} (model card)"]
     for name, images in (
         ("suspect trajectories of strokes_letters.json (debris: lone bars, fragments)",
          np.stack([render_strokes(r["strokes"]) for r in suspect])),
         ("generated scribbles", np.stack([render_strokes(s) for s in scribbles(500)])),
         ("generated ink blots", np.stack([preprocess_image(b).image for b in blots(500)])),
+        ("two real letters read as one (handwriting.negatives on real_letters.npz)",
+         not_letters(real, 1000, seed=1)),
     ):
         c = confident(images)
-        lines.append(f"    {name}: {int(c.sum())}/{len(c)} accepted as confident letters ({100 * c.mean():.1f} %)")
+        lines.append(f"    {name}: {int(c.sum())}/{len(c)} accepted as confident letters ({100 * c.mean():.1f} %), "
+                     f"mean top probability {rec.probabilities(images).max(axis=1).mean():.2f}")
     images = np.stack([render_strokes(r["strokes"]) for r in ok])
     probs = rec.probabilities(images)
     truth = np.array([LETTERS.index(r["label"]) for r in ok])
     right = probs.argmax(axis=1) == truth
     unsure = probs.max(axis=1) < rec.threshold
-    lines.append(f"    real letters (flag ok, {len(ok)}): {int(unsure.sum())} marked uncertain ({100 * unsure.mean():.1f} %), "
+    lines.append(f"    real letters (flag ok, {len(ok)}): mean top probability {probs.max(axis=1).mean():.2f}, "
+                 f"{int(unsure.sum())} marked uncertain ({100 * unsure.mean():.1f} %), "
                  f"of them {int((unsure & right).sum())} read right ({100 * (unsure & right).mean():.1f} % of all "
                  f"wrongly doubted); {int((~unsure & ~right).sum())} confidently wrong")
     return lines

@@ -42,7 +42,8 @@ def main() -> int:
     card = dict(result.card)
     card["command"] = shlex.join([".venv/bin/python", "bench/ship_model.py", *sys.argv[1:]])
     # Name files as seen from the project root, not from this machine's folders.
-    card["params"] = json.loads(json.dumps(card["params"]).replace(str(PROJECT_ROOT.parent), ".."))
+    card["params"] = json.loads(json.dumps(card["params"]).replace(str(PROJECT_ROOT) + "/", "")
+                                .replace(str(PROJECT_ROOT.parent), ".."))
     if heldout.get("labs"):
         card["metrics"][f"UNIPEN leave-one-lab-out (mean of {len(heldout['labs'])} labs)"] = {
             "accuracy": heldout["unipen_leave_one_lab_out_mean"],

@@ -48,7 +48,9 @@ class TrainConfig:
     pen_widths: tuple[float, ...] = (DEFAULT_PEN_WIDTH,)
     balance: bool = True                     # class weights against letter imbalance
     shift_average: bool = False              # save a model that averages over 1-pixel shifts
-    not_letters: float = 0.0                 # add this share of not-letters (handwriting.negatives)
+    # Add this share of not-letters (handwriting.negatives). They have no right letter, so the
+    # training accuracy counts them as misses; the validation accuracy is over letters only.
+    not_letters: float = 0.0
     init_model: str | None = None            # fine-tune this .keras model instead of a new one
     width: int = 32
     dense: int = 128
@@ -180,8 +182,9 @@ def train(config: TrainConfig, data: Dataset | None = None, validation: Dataset 
         keras.callbacks.ModelCheckpoint(checkpoint, monitor="val_accuracy", save_best_only=True),
         *(callbacks or []),
     ]
-    train_ds = _pipeline(*_training_arrays(data, config), config.batch_size,
-                         Augmentation() if config.augment else None, config.seed, shuffle=True)
+    x, y, weights = _training_arrays(data, config)
+    train_ds = _pipeline(x, y, weights, config.batch_size, Augmentation() if config.augment else None,
+                         config.seed, shuffle=True)
     val_ds = _pipeline(validation.x, validation.y, np.ones(len(validation), np.float32), 1024, None,
                        config.seed, shuffle=False)
     started = time.perf_counter()
@@ -201,7 +204,10 @@ def train(config: TrainConfig, data: Dataset | None = None, validation: Dataset 
         "version": f"{_dt.date.today().isoformat()}-{config.seed}",
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "library_version": __version__,
-        "data": describe_sources(data),
+        "data": describe_sources(data) + ([{
+            "name": "not-letters (handwriting.negatives: pairs of the letters above read as one)",
+            "count": int((y == NOT_A_LETTER).sum()), "licence": "that of the letters they are made of"}]
+            if config.not_letters > 0 else []),
         "validation": describe_sources(validation),
         "params": config.to_dict(),
         "training": {

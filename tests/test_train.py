@@ -122,7 +122,11 @@ def test_training_with_not_letters_teaches_doubt_about_two_letters_read_as_one(t
 
     def margin(share: float) -> float:
         config = TrainConfig(epochs=4, seed=0, not_letters=share, model_path=str(tmp_path / f"m{share}.keras"))
-        model = train(config, data=data, verbose=0).model
+        result = train(config, data=data, verbose=0)
+        if share:  # the card names them among the training data
+            made = result.card["data"][-1]
+            assert made["name"].startswith("not-letters") and made["count"] == round(share * result.card["data"][0]["count"])
+        model = result.model
         return float(probabilities(model, letters).max(axis=1).mean() - probabilities(model, pairs).max(axis=1).mean())
 
     assert margin(0.3) > margin(0.0) + 0.1
