@@ -7,7 +7,7 @@ writes bench/results/heldout.json (the shipped model card quotes it).
 
     .venv/bin/python bench/heldout.py [--epochs 10] [--synthetic 26000] [--not-letters 0.1] [--labs apa,apb]
 
-Offline and slow (about an hour on 2 cores); not part of the test suite.
+Offline and slow (20 to 45 minutes on 2 cores); not part of the test suite.
 """
 
 from __future__ import annotations
