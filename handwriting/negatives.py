@@ -1,9 +1,9 @@
 """Pictures that are not one letter, made from letters: for teaching the model to say "unsure".
 
 Reading a word means reading many candidate cuts of it, and many candidates are wrong: two
-touching letters read as one, or a letter with a sliver of its neighbour. A classifier
-trained only on whole letters answers those confidently too (two touching O's make a fine W), so
-the word reader cannot tell a good cut from a bad one. Training on such pieces with the uniform
+touching letters read as one, or a letter with a sliver of its neighbour. A classifier trained
+only on whole letters answers those confidently too (a U touching an N makes a fine W), so the
+word reader cannot tell a good cut from a bad one. Training on such pieces with the uniform
 distribution as the target (outlier exposure, Hendrycks et al., ICLR 2019) teaches the model to
 spread its probability over all letters for them, and keeps the 26-letter output unchanged.
 
@@ -54,6 +54,7 @@ def _gap(a: np.ndarray, b: np.ndarray, low: float, high: float, rng: np.random.G
 
 
 def _one(kind: str, a: np.ndarray, b: np.ndarray, rng: np.random.Generator) -> np.ndarray | None:
+    """One not-letter of `kind` from letter crops a and b, or None if these two cannot make one."""
     if kind == "pair":  # two letters, touching or nearly so, read as one
         size = rng.uniform(0.85, 1.15)
         b = np.asarray(Image.fromarray(b).resize((max(2, round(b.shape[1] * size)), round(HEIGHT * size))))
