@@ -159,23 +159,26 @@ def bench_composed(rec, data: Path, count: int, seed: int = 0) -> list[Score]:
 
 # ------------------------------------------------------------------------------ (b) pen-written words
 
-def strokes_on_paper(strokes, height: int = 64) -> np.ndarray:
+PEN = 0.11  # pen width / letter height: a ballpoint's 0.5 mm line on 4-5 mm capitals
+
+
+def strokes_on_paper(strokes, height: int = 64, pen: float = PEN) -> np.ndarray:
     """Pen strokes drawn as dark ink on light paper (a grey image), about `height` pixels high."""
     pts = np.concatenate([np.asarray(s, dtype=float) for s in strokes])
     extent = pts.max(axis=0) - pts.min(axis=0)
     span = max(extent.max(), 1e-6) * height / max(extent[1], extent[0] / 30, 1e-6)
     ss = span / 20
-    ink = draw_ink(strokes, pen_width=0.11 * height / ss, supersample=ss).astype(np.float32) / 255
+    ink = draw_ink(strokes, pen_width=pen * height / ss, supersample=ss).astype(np.float32) / 255
     return (np.clip(0.93 - 0.85 * ink, 0, 1) * 255).astype(np.uint8)
 
 
-def bench_strokes(rec, data: Path, limit: int | None) -> list[Score]:
+def bench_strokes(rec, data: Path, limit: int | None, pen: float = PEN) -> list[Score]:
     words = json.loads((data / "strokes_words.json").read_text())
     if limit:
         words = [words[i] for i in np.random.default_rng(0).choice(len(words), limit, replace=False)]
-    score = Score("(b) pen-written words of strokes_words.json rendered on paper")
+    score = Score(f"(b) pen-written words of strokes_words.json rendered on paper (pen {pen:g} of the height)")
     for w in words:
-        got = rec.read_word(strokes_on_paper(w["strokes"])).raw.replace(" ", "")
+        got = rec.read_word(strokes_on_paper(w["strokes"], pen=pen)).raw.replace(" ", "")
         score.add(w["label"], got)
     return [score]
 
@@ -282,6 +285,8 @@ def main() -> int:
     parser.add_argument("--only", choices=["composed", "strokes", "names", "cards", "debris"], action="append")
     parser.add_argument("--count", type=int, default=400, help="composed words to make (default 400)")
     parser.add_argument("--limit", type=int, default=None, help="pen-written words to read (default all)")
+    parser.add_argument("--pen", type=float, default=PEN,
+                        help=f"pen width of the pen-written words, as a share of the letter height (default {PEN})")
     parser.add_argument("--model", default=None)
     args = parser.parse_args()
     data = shared_data_dir()
@@ -302,7 +307,7 @@ def main() -> int:
         if part == "composed":
             scores = bench_composed(rec, data, args.count)
         elif part == "strokes":
-            scores = bench_strokes(rec, data, args.limit)
+            scores = bench_strokes(rec, data, args.limit, args.pen)
         elif part == "names":
             scores = bench_names(rec, data)
         else:
