@@ -154,6 +154,9 @@ def train(config: TrainConfig, data: Dataset | None = None, validation: Dataset 
     from handwriting.model import build_model, with_shift_averaging
 
     keras.utils.set_random_seed(config.seed)
+    # The same data and seed give the same model, bit for bit (without this the parallel input
+    # pipeline's random augmentation depends on thread timing); no slower here on CPU.
+    tf.config.experimental.enable_op_determinism()
     if data is None:
         data = load(config.data, limit=config.limit, seed=config.seed, pen_widths=config.pen_widths)
     if validation is None and config.validation:

@@ -130,3 +130,17 @@ def test_training_with_not_letters_teaches_doubt_about_two_letters_read_as_one(t
         return float(probabilities(model, letters).max(axis=1).mean() - probabilities(model, pairs).max(axis=1).mean())
 
     assert margin(0.3) > margin(0.0) + 0.1
+
+
+def test_the_same_data_and_seed_give_the_same_model(tmp_path):
+    from handwriting.evaluate import probabilities
+    from handwriting.synthetic import generate
+    from handwriting.train import train
+
+    data, probe = generate(7800, seed=1), generate(260, seed=9).x
+
+    def answers(name: str) -> np.ndarray:
+        config = TrainConfig(epochs=2, seed=3, not_letters=0.1, model_path=str(tmp_path / f"{name}.keras"))
+        return probabilities(train(config, data=data, verbose=0).model, probe)
+
+    assert np.array_equal(answers("first"), answers("second"))
