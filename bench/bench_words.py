@@ -132,7 +132,7 @@ def compose(word: str, inks, rng, touching: bool, height: int = 56) -> np.ndarra
 
 
 def bench_composed(rec, data: Path, count: int, seed: int = 0) -> list[Score]:
-    """Each word is written by one hand: all its letters come from one source, chosen at random."""
+    """Each word is written by one hand: all its letters come from one source, the sources in turn."""
     from handwriting.lexicon import Lexicon
 
     rng = np.random.default_rng(seed)
