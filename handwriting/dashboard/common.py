@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import wraps
 
+import ipywidgets as widgets
 import numpy as np
 from PIL import Image, ImageDraw
 
@@ -133,6 +134,14 @@ def guarded(status_attr: str = "status"):
 
 
 # ------------------------------------------------------------------------------------------ HTML
+
+def picture_upload(description: str, multiple: bool, css_class: str) -> widgets.FileUpload:
+    """A file chooser for pictures (HEIC from phones included), styled by `css_class`."""
+    upload = widgets.FileUpload(accept="image/*,.heic,.heif", multiple=multiple, description=description,
+                                icon="", layout=widgets.Layout(width="auto"))
+    upload.add_class(css_class)
+    return upload
+
 
 def esc(text) -> str:
     return html.escape(str(text), quote=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 
 from handwriting.dashboard.common import (MAX_UPLOAD_BYTES, STORED_SIDE, Services, confidence_text, esc,
-                                          guarded, img_tag, log, model_view_html, note_html,
+                                          guarded, img_tag, log, model_view_html, note_html, picture_upload,
                                           thumbnail_png, to_png, top_k_html, uncertain_badge)
 from handwriting.preprocess import ImageReadError, load_image
 
@@ -48,10 +48,7 @@ def error_card(name: str, message: str) -> str:
 class UploadTab:
     def __init__(self, services: Services):
         self.services = services
-        self.upload = widgets.FileUpload(accept="image/*,.heic,.heif", multiple=True,
-                                         description="Choose pictures", icon="",
-                                         layout=widgets.Layout(width="auto"))
-        self.upload.add_class("hw-upload")
+        self.upload = picture_upload("Choose pictures", multiple=True, css_class="hw-upload")
         self.upload.observe(self._uploaded, "value")
         self.status = widgets.HTML()
         self.status.add_class("hw-status")

@@ -11,7 +11,8 @@ from PIL import Image
 
 from handwriting.dashboard.common import (MAX_UPLOAD_BYTES, STORED_SIDE, Services, boxes_png,
                                           confidence_text, error_html, esc, guarded, img_tag, log,
-                                          note_html, strokes_png, thumbnail_png, to_png, uncertain_badge)
+                                          note_html, picture_upload, strokes_png, thumbnail_png, to_png,
+                                          uncertain_badge)
 from handwriting.dashboard.pad import Pad
 from handwriting.dashboard.upload import size_text, upload_files
 from handwriting.preprocess import ImageReadError, load_image
@@ -59,10 +60,7 @@ class WordTab:
         self.clear_button.add_class("hw-clear")
         self.undo_button.on_click(lambda _: self.undo())
         self.clear_button.on_click(lambda _: self.clear())
-        self.upload = widgets.FileUpload(accept="image/*,.heic,.heif", multiple=False,
-                                         description="Read a picture of a word", icon="",
-                                         layout=widgets.Layout(width="auto"))
-        self.upload.add_class("hw-word-upload")
+        self.upload = picture_upload("Read a picture of a word", multiple=False, css_class="hw-word-upload")
         self.upload.observe(self._uploaded, "value")
         self.result = widgets.HTML()
         self.result.add_class("hw-word-result")
