@@ -5,7 +5,8 @@ on the held-out lab (clean samples, flag == "ok"); then train on the embedded de
 model is also tested on the real_letters sources and the touchscreen writers. Prints a table and
 writes bench/results/heldout.json (the shipped model card quotes it).
 
-    .venv/bin/python bench/heldout.py [--epochs 10] [--synthetic 26000] [--not-letters 0.1] [--labs apa,apb]
+    .venv/bin/python bench/heldout.py [--epochs 10] [--synthetic 26000] [--not-letters 0.1] [--word-pieces 0.15]
+                                     [--labs apa,apb]
 
 Offline and slow (20 to 45 minutes on 2 cores); not part of the test suite.
 """
@@ -34,7 +35,7 @@ RESULTS = Path(__file__).parent / "results" / "heldout.json"
 def run(name, train_data, tests, args, workdir):
     config = TrainConfig(data=[name], epochs=args.epochs, seed=args.seed, batch_size=args.batch_size,
                          model_path=str(Path(workdir) / f"{name}.keras"), patience=args.epochs,
-                         not_letters=args.not_letters)
+                         not_letters=args.not_letters, word_pieces=args.word_pieces)
     result = train(config, data=train_data, verbose=0)
     scores = {test: evaluate(result.model, data)["accuracy"] for test, data in tests.items()}
     history = result.history["val_accuracy"]
@@ -52,6 +53,7 @@ def main() -> int:
     parser.add_argument("--synthetic", type=int, default=26_000)
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--not-letters", type=float, default=0.1, help="share of not-letters, as shipped")
+    parser.add_argument("--word-pieces", type=float, default=0.15, help="share of word pieces, as shipped")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--labs", help="comma-separated subset of labs (default: all 7; 'none' to re-run "
                                        "only the synthetic-only model)")

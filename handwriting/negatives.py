@@ -18,20 +18,21 @@ from PIL import Image
 
 from handwriting.preprocess import NoInkError, fit_and_center
 
+NOT_A_LETTER = -1  # the label of a not-letter: its training target is the uniform distribution over A-Z
 KINDS = ("pair", "letter_and_sliver")
 HEIGHT = 40  # working height (pixels) of a letter while composing
 
 
-def _crop(image: np.ndarray) -> np.ndarray | None:
-    """The letter's ink box, as floats 0-1, scaled to HEIGHT pixels high (None if blank)."""
+def ink_crop(image: np.ndarray, height: int = HEIGHT) -> np.ndarray | None:
+    """A 28x28 letter's ink box, as floats 0-1, scaled to `height` pixels high (None if blank)."""
     mask = image > 40
     rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
     if len(rows) < 2 or len(cols) < 1:
         return None
     crop = image[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1].astype(np.float32) / 255
-    scale = HEIGHT / crop.shape[0]
+    scale = height / crop.shape[0]
     width = max(2, round(crop.shape[1] * scale))
-    return np.asarray(Image.fromarray(crop).resize((width, HEIGHT), Image.Resampling.BILINEAR))
+    return np.asarray(Image.fromarray(crop).resize((width, height), Image.Resampling.BILINEAR))
 
 
 def _side_by_side(a: np.ndarray, b: np.ndarray, gap: int, drop: int) -> np.ndarray:
@@ -81,7 +82,7 @@ def not_letters(images: np.ndarray, count: int, seed: int = 0) -> np.ndarray:
         attempts += 1
         if attempts > 20 * count + 100:
             raise ValueError("could not make not-letters from these images (are they blank?)")
-        a, b = (_crop(images[i]) for i in rng.integers(len(images), size=2))
+        a, b = (ink_crop(images[i]) for i in rng.integers(len(images), size=2))
         if a is None or b is None:
             continue
         picture = _one(KINDS[int(rng.integers(len(KINDS)))], a, b, rng)

@@ -25,12 +25,11 @@ from handwriting.modelcard import DEFAULT_THRESHOLD, load_card
 from handwriting.paths import default_model_path
 from handwriting.preprocess import (TEXT_SIDE, NoInkError, Preprocessed, extract_ink,
                                     preprocess_image)
-from handwriting.segment import (Line, find_lines, group_image, main_line, render_word_strokes,
+from handwriting.segment import (MAX_GROUP, Line, find_lines, group_image, main_line, render_word_strokes,
                                   word_breaks)
 from handwriting.strokes import DEFAULT_PEN_WIDTH, render_strokes
 
 NOTHING = "nothing to read"
-MAX_GROUP = 4          # a letter is made of at most this many pieces
 LETTER_PENALTY = 0.1   # log-score cost of each letter: fewer, better-read letters win ties
 BATCH = 512
 
@@ -167,8 +166,7 @@ class Recognizer:
     def _read_line(self, line: Line, page, top_k: int, lexicon: Lexicon | None) -> WordReading:
         """Choose the letters of one line of pieces (best-scoring split) and read them."""
         n = len(line.pieces)
-        spans = [(i, j) for i in range(n) for j in range(i + 1, min(n, i + MAX_GROUP) + 1)
-                 if line.joinable(i, j)]
+        spans = line.spans()
         images, boxes, priors = [], [], []
         for i, j in spans:
             img, box, prior = group_image(page, line, i, j)

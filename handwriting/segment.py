@@ -4,9 +4,10 @@ Works on `handwriting.preprocess.InkImage` (paper flattened, ruled and grid line
 Connected components are grouped into lines (left to right, following a slight slope), printed
 field labels ending in a colon are dropped, accents and specks are attached or ignored, pieces
 that share their columns (the strokes of an E drawn separately) are merged, and wide pieces are
-cut where the column profile shows a thin joint (lightly touching letters). Which neighbouring
-pieces make one letter is left to the recogniser (`handwriting.recognize`), which reads the
-candidates; this module only proposes them, with priors from their geometry.
+cut where the column profile shows a thin joint (lightly touching letters) or, at a cost, a
+shallower dip (overlapping letters). Which neighbouring pieces make one letter is left to the
+recogniser (`handwriting.recognize`), which reads the candidates; this module only proposes
+them, with priors from their geometry.
 Nothing here imports TensorFlow.
 """
 
@@ -24,6 +25,9 @@ MAX_LETTER_WIDTH = 1.6   # a letter is at most this many line heights wide (W, M
 MAX_JOIN_GAP = 0.6       # pieces further apart than this (line heights) are not one letter
 JOIN_LETTERS = 2.5       # log-prior cost of reading two letter-sized pieces as one letter
 JOIN_PART = 0.3          # ... a letter and a bar or fragment beside it
+WEAK_DEPTH = 1.3         # a shallower dip (ink rising this much on both sides) is a weak cut ...
+WEAK_CUT = 1.0           # ... and reading letters apart there costs this in the log prior
+MAX_GROUP = 4            # a letter is made of at most this many pieces
 NEAR = 0.08              # pieces whose ink comes this close (line heights) are one broken stroke
 # Width / height that 90 % of each capital stays under (UNIPEN pen trajectories, CC BY 4.0): a
 # group of pieces far wider than the letter it reads as is more likely two letters.
@@ -42,6 +46,7 @@ class Piece:
     bottom: int
     mask: np.ndarray          # bool (bottom - top) x (right - left)
     cut: bool = False         # separated from its left neighbour by a column cut, not by a gap
+    cut_cost: float = 0.0     # log-prior cost of reading it apart from that neighbour (a weak cut)
     parts: int = 1            # connected components merged into it
 
     @property
@@ -88,6 +93,11 @@ class Line:
         width = max(p.right for p in self.pieces[i:j]) - self.pieces[i].left
         gaps = [self.gap(k) for k in range(i + 1, j)]
         return width <= MAX_LETTER_WIDTH * self.height and max(gaps) <= MAX_JOIN_GAP * self.height
+
+    def spans(self) -> list[tuple[int, int]]:
+        """Every run of neighbouring pieces i..j-1 that could be one letter: the reader's candidates."""
+        n = len(self.pieces)
+        return [(i, j) for i in range(n) for j in range(i + 1, min(n, i + MAX_GROUP) + 1) if self.joinable(i, j)]
 
     def space_before(self, i: int) -> bool:
         return i in self.spaces
@@ -154,7 +164,7 @@ def _merge(a: Piece, b: Piece) -> Piece:
     mask = np.zeros((bottom - top, right - left), dtype=bool)
     for p in (a, b):
         mask[p.top - top:p.bottom - top, p.left - left:p.right - left] |= p.mask
-    return Piece(left, top, right, bottom, mask, a.cut, a.parts + b.parts)
+    return Piece(left, top, right, bottom, mask, cut=a.cut, cut_cost=a.cut_cost, parts=a.parts + b.parts)
 
 
 def _overlap(a0: int, a1: int, b0: int, b1: int) -> int:
@@ -243,7 +253,8 @@ def _merge_columns(pieces: list[Piece]) -> list[Piece]:
 
 
 def _cut_wide(piece: Piece, height: float, stroke: float) -> list[Piece]:
-    """Cut a wide piece at the thin joints of its column profile (touching letters)."""
+    """Cut a wide piece where its column profile dips (touching letters): at thin necks freely, at
+    shallower dips (letters overlapping) with a cost the reader must overcome (`cut_cost`)."""
     if piece.width <= 0.9 * height or piece.width < 8:
         return [piece]
     profile = piece.mask.sum(axis=0).astype(np.float32)
@@ -259,20 +270,30 @@ def _cut_wide(piece: Piece, height: float, stroke: float) -> list[Piece]:
         # recogniser decides which cuts to keep).
         limit, depth = max(3.0 * stroke, 0.5 * float(smooth.max())), 1.8
 
-    def valley(c: int) -> bool:
+    def valleys(limit: float, depth: float) -> list[int]:
         # A joint between two letters is a neck with a letter's worth of ink on each side;
         # the end of a T's bar is thin too, but nothing rises beyond it.
-        left, right = smooth[max(0, c - reach):c], smooth[c + 1:c + 1 + reach]
-        floor = max(smooth[c], 1.0)
-        return bool(len(left) and len(right) and left.max() >= depth * floor and right.max() >= depth * floor
-                    and profile[:c].sum() >= 0.15 * total and profile[c:].sum() >= 0.15 * total)
+        found = []
+        for c in range(margin, piece.width - margin):
+            left, right = smooth[max(0, c - reach):c], smooth[c + 1:c + 1 + reach]
+            floor = max(smooth[c], 1.0)
+            if (smooth[c] <= limit and smooth[c] <= smooth[c - 1] and smooth[c] <= smooth[c + 1]
+                    and len(left) and len(right) and left.max() >= depth * floor and right.max() >= depth * floor
+                    and profile[:c].sum() >= 0.15 * total and profile[c:].sum() >= 0.15 * total):
+                found.append(c)
+        return sorted(found, key=lambda c: (smooth[c], c))
 
-    cands = [c for c in range(margin, piece.width - margin)
-             if smooth[c] <= limit and smooth[c] <= smooth[c - 1] and smooth[c] <= smooth[c + 1] and valley(c)]
-    cuts: list[int] = []
-    for c in sorted(cands, key=lambda c: (smooth[c], c)):
-        if all(abs(c - d) >= 0.25 * height for d in cuts):
-            cuts.append(c)
+    def spaced(candidates: list[int], cuts: list[int]) -> list[int]:
+        cuts = list(cuts)
+        for c in candidates:
+            if all(abs(c - d) >= 0.25 * height for d in cuts):
+                cuts.append(c)
+        return cuts
+
+    strong = spaced(valleys(limit, depth), [])
+    # Shallower dips (letters overlapping, no thin neck) are offered too, at a price: the reader
+    # reads the pieces apart only where they read much better apart than together.
+    cuts = spaced(valleys(np.inf, WEAK_DEPTH), strong)
     if not cuts:
         return [piece]
     out = []
@@ -283,7 +304,8 @@ def _cut_wide(piece: Piece, height: float, stroke: float) -> list[Piece]:
         if len(rows) == 0:
             continue
         out.append(Piece(piece.left + bounds[k], piece.top + int(rows[0]), piece.left + bounds[k + 1],
-                         piece.top + int(rows[-1]) + 1, sub[rows[0]:rows[-1] + 1], cut=k > 0 or piece.cut))
+                         piece.top + int(rows[-1]) + 1, sub[rows[0]:rows[-1] + 1], cut=k > 0 or piece.cut,
+                         cut_cost=WEAK_CUT if k > 0 and bounds[k] not in strong else 0.0))
     return out
 
 
@@ -427,6 +449,7 @@ def group_image(page: InkImage, line: Line, i: int, j: int):
     for k in range(i + 1, j):
         if not line.pieces[k].cut:
             prior -= line.join_cost(k)
+    prior -= group[0].cut_cost
     return image, (l0 + bl, t0 + bt, l0 + br, t0 + bb), prior
 
 
@@ -454,3 +477,4 @@ def render_word_strokes(strokes, letter_height: float = 64.0, pen_ratio: float =
 
         raise NoInkError("nothing to read: the strokes draw no ink")
     return InkImage(ink, mask, (1.0, 1.0), False, 0.5, "drawing", pen, ["rendered pen strokes"])
+

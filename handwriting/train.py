@@ -23,9 +23,10 @@ from handwriting.dataset import Dataset
 from handwriting.evaluate import calibrate_threshold, evaluate, metrics, probabilities
 from handwriting.features import class_weights, split_by_group
 from handwriting.modelcard import save_card
-from handwriting.negatives import not_letters
+from handwriting.negatives import NOT_A_LETTER, not_letters
 from handwriting.paths import local_models_dir
 from handwriting.strokes import DEFAULT_PEN_WIDTH
+from handwriting.word_pieces import word_pieces
 from handwriting.synthetic import LICENCE as SYNTHETIC_LICENCE
 
 LICENCES = {"synthetic": SYNTHETIC_LICENCE, "unipen": UNIPEN_LICENCE}  # for sources that carry none
@@ -51,6 +52,9 @@ class TrainConfig:
     # Add this share of not-letters (handwriting.negatives). They have no right letter, so the
     # training accuracy counts them as misses; the validation accuracy is over letters only.
     not_letters: float = 0.0
+    # Add this share of candidates cut from words composed of the training letters, as the word
+    # reader sees them (handwriting.word_pieces): half letters cut from words, half not letters.
+    word_pieces: float = 0.0
     init_model: str | None = None            # fine-tune this .keras model instead of a new one
     width: int = 32
     dense: int = 128
@@ -97,7 +101,7 @@ def describe_sources(data: Dataset) -> list[dict]:
             for n, c in zip(names, counts)]
 
 
-NOT_A_LETTER = -1  # label of a not-letter: its target is the uniform distribution over A-Z
+MADE_LICENCE = "that of the letters they are made of"
 
 
 def _pipeline(x: np.ndarray, y: np.ndarray, weights: np.ndarray, batch_size: int,
@@ -120,19 +124,31 @@ def _pipeline(x: np.ndarray, y: np.ndarray, weights: np.ndarray, batch_size: int
     return ds.prefetch(tf.data.AUTOTUNE)
 
 
-def _training_arrays(data: Dataset, config: TrainConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Images, labels (-1 = not a letter) and per-sample weights (against letter imbalance)."""
+def _training_arrays(data: Dataset, config: TrainConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[dict]]:
+    """Images, labels (-1 = not a letter), per-sample weights (against letter imbalance) and the
+    model card's rows for the pictures made from the training letters."""
     x, y = data.x, data.y.astype(np.int32)
     weights = np.ones(len(y), np.float32)
     if config.balance:
         table = class_weights(data.y)
         weights = np.array([table.get(label, 0.0) for label in range(len(LETTERS))], np.float32)[y]
+    images, labels, made = [x], [y], []
     if config.not_letters > 0:
         extra = not_letters(data.x, round(config.not_letters * len(data)), config.seed)
-        x = np.concatenate([x, extra])
-        y = np.concatenate([y, np.full(len(extra), NOT_A_LETTER, np.int32)])
-        weights = np.concatenate([weights, np.ones(len(extra), np.float32)])
-    return x, y, weights
+        images.append(extra)
+        labels.append(np.full(len(extra), NOT_A_LETTER, np.int32))
+        made.append({"name": "not-letters (handwriting.negatives: pairs of the letters above read as one)",
+                     "count": len(extra), "licence": MADE_LICENCE})
+    if config.word_pieces > 0:
+        extra, extra_labels = word_pieces(data.x, data.y, round(config.word_pieces * len(data)), config.seed)
+        images.append(extra)
+        labels.append(extra_labels)
+        made.append({"name": "word pieces (handwriting.word_pieces: candidate cuts of words composed of the "
+                             "letters above, letters and not-letters)",
+                     "count": len(extra), "not_letters": int((extra_labels == NOT_A_LETTER).sum()),
+                     "licence": MADE_LICENCE})
+    weights = np.concatenate([weights, np.ones(sum(len(e) for e in images[1:]), np.float32)])
+    return np.concatenate(images), np.concatenate(labels), weights, made
 
 
 def source_metrics(model, spec: str, pen_widths=(DEFAULT_PEN_WIDTH,)) -> dict[str, dict]:
@@ -185,7 +201,7 @@ def train(config: TrainConfig, data: Dataset | None = None, validation: Dataset 
         keras.callbacks.ModelCheckpoint(checkpoint, monitor="val_accuracy", save_best_only=True),
         *(callbacks or []),
     ]
-    x, y, weights = _training_arrays(data, config)
+    x, y, weights, made = _training_arrays(data, config)
     train_ds = _pipeline(x, y, weights, config.batch_size, Augmentation() if config.augment else None,
                          config.seed, shuffle=True)
     val_ds = _pipeline(validation.x, validation.y, np.ones(len(validation), np.float32), 1024, None,
@@ -207,10 +223,7 @@ def train(config: TrainConfig, data: Dataset | None = None, validation: Dataset 
         "version": f"{_dt.date.today().isoformat()}-{config.seed}",
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "library_version": __version__,
-        "data": describe_sources(data) + ([{
-            "name": "not-letters (handwriting.negatives: pairs of the letters above read as one)",
-            "count": int((y == NOT_A_LETTER).sum()), "licence": "that of the letters they are made of"}]
-            if config.not_letters > 0 else []),
+        "data": describe_sources(data) + made,
         "validation": describe_sources(validation),
         "params": config.to_dict(),
         "training": {

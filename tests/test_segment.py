@@ -8,8 +8,8 @@ import pytest
 from PIL import Image
 
 from handwriting.preprocess import TEXT_SIDE, extract_ink
-from handwriting.segment import (JOIN_LETTERS, JOIN_PART, Line, Piece, _cut_wide, find_lines, ink_distance,
-                                 main_line, render_word_strokes, word_breaks)
+from handwriting.segment import (JOIN_LETTERS, JOIN_PART, WEAK_CUT, Line, Piece, _cut_wide, find_lines,
+                                 group_image, ink_distance, main_line, render_word_strokes, word_breaks)
 from tests.test_preprocess import STROKES, draw
 from tests.test_recognize import rec  # noqa: F401  (the model fixture)
 
@@ -168,3 +168,17 @@ def test_card_photos_read_as_three_lines_of_five(rec, shared_data):  # noqa: F81
         total += 15
     print(f"\nfirst {len(frames)} card photos: {right}/{total} letters")
     assert right >= 0.85 * total
+
+
+def test_deeply_overlapping_letters_get_a_weak_cut_at_a_price():
+    # Two A's overlapping by 30 of their 80 pixels: no clear neck in the column profile, yet the
+    # reader must be able to read them apart. Reading the pieces apart costs WEAK_CUT in the prior.
+    page = extract_ink(page_of(["AA"], touching=30), max_side=TEXT_SIDE, text=True)
+    line = main_line(page)
+    assert len(line.pieces) == 2
+    left, right = line.pieces
+    assert right.cut and right.cut_cost == WEAK_CUT and left.cut_cost == 0
+    assert 0.6 < right.area / left.area < 1.6
+    whole, apart = group_image(page, line, 0, 2)[2], group_image(page, line, 1, 2)[2]
+    assert apart <= -WEAK_CUT < whole
+
