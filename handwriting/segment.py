@@ -212,7 +212,11 @@ def _drop_label(pieces: list[Piece], height: float, notes: list[str]) -> list[Pi
             if same_size and stacked and close:
                 edge = max(a.right, b.right)
                 after = [p for p in pieces if p.left >= edge]
-                if after and sum(p.area for p in after) >= 0.2 * sum(p.area for p in pieces):
+                # A colon ends a label written before it and stands apart from what follows; two
+                # bits of a broken letter, first in the line or inside a letter, are not one.
+                before = any(p.right <= min(a.left, b.left) for p in pieces)
+                straddled = any(p.left < edge < p.right for p in pieces if p is not a and p is not b)
+                if before and not straddled and after and sum(p.area for p in after) >= 0.2 * sum(p.area for p in pieces):
                     notes.append("dropped a printed label ending in ':'")
                     return after
     return pieces

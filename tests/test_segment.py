@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from handwriting.preprocess import TEXT_SIDE, extract_ink
-from handwriting.segment import (JOIN_LETTERS, JOIN_PART, WEAK_CUT, Line, Piece, _cut_wide, find_lines,
+from handwriting.segment import (JOIN_LETTERS, JOIN_PART, WEAK_CUT, Line, Piece, _cut_wide, _drop_label, find_lines,
                                  group_image, ink_distance, main_line, render_word_strokes, word_breaks)
 from tests.test_preprocess import STROKES, draw
 from tests.test_recognize import rec  # noqa: F401  (the model fixture)
@@ -182,3 +182,20 @@ def test_deeply_overlapping_letters_get_a_weak_cut_at_a_price():
     whole, apart = group_image(page, line, 0, 2)[2], group_image(page, line, 1, 2)[2]
     assert apart <= -WEAK_CUT < whole
 
+
+
+def test_two_bits_of_a_broken_letter_are_not_taken_for_a_label_colon():
+    def block(left, top, right, bottom):
+        return Piece(left, top, right, bottom, np.ones((bottom - top, right - left), bool))
+
+    dots = [block(0, 10, 12, 22), block(2, 30, 14, 42)]  # small, stacked, alike: colon-shaped
+    letter_across = block(10, 5, 60, 60)                  # ...but the letter they belong to spans them
+    others = [block(70, 5, 110, 60), block(120, 5, 160, 60)]
+    notes = []
+    assert _drop_label(dots + [letter_across] + others, 55.0, notes) == dots + [letter_across] + others
+    # with nothing written before them, they cannot end a label either
+    apart = [block(30, 5, 60, 60)] + others
+    assert _drop_label(dots + apart, 55.0, notes) == dots + apart and notes == []
+    # a label before the same colon is dropped, up to the colon
+    label = [block(-80, 10, -50, 40), block(-45, 10, -15, 40)]
+    assert _drop_label(label + dots + apart, 55.0, notes) == apart and notes
