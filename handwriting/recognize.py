@@ -25,8 +25,8 @@ from handwriting.modelcard import DEFAULT_THRESHOLD, load_card
 from handwriting.paths import default_model_path
 from handwriting.preprocess import (TEXT_SIDE, NoInkError, Preprocessed, extract_ink,
                                     preprocess_image)
-from handwriting.segment import (MAX_GROUP, Line, find_lines, group_image, main_line, render_word_strokes,
-                                  word_breaks)
+from handwriting.segment import (MAX_GROUP, Line, find_lines, group_image, main_line,
+                                  render_word_strokes, word_breaks)
 from handwriting.strokes import DEFAULT_PEN_WIDTH, render_strokes
 
 NOTHING = "nothing to read"

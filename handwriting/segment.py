@@ -216,7 +216,8 @@ def _drop_label(pieces: list[Piece], height: float, notes: list[str]) -> list[Pi
                 # bits of a broken letter, first in the line or inside a letter, are not one.
                 before = any(p.right <= min(a.left, b.left) for p in pieces)
                 straddled = any(p.left < edge < p.right for p in pieces if p is not a and p is not b)
-                if before and not straddled and after and sum(p.area for p in after) >= 0.2 * sum(p.area for p in pieces):
+                enough = sum(p.area for p in after) >= 0.2 * sum(p.area for p in pieces)
+                if before and not straddled and after and enough:
                     notes.append("dropped a printed label ending in ':'")
                     return after
     return pieces
@@ -481,4 +482,3 @@ def render_word_strokes(strokes, letter_height: float = 64.0, pen_ratio: float =
 
         raise NoInkError("nothing to read: the strokes draw no ink")
     return InkImage(ink, mask, (1.0, 1.0), False, 0.5, "drawing", pen, ["rendered pen strokes"])
-

@@ -26,8 +26,8 @@ from handwriting.modelcard import save_card
 from handwriting.negatives import NOT_A_LETTER, not_letters
 from handwriting.paths import local_models_dir
 from handwriting.strokes import DEFAULT_PEN_WIDTH
-from handwriting.word_pieces import word_pieces
 from handwriting.synthetic import LICENCE as SYNTHETIC_LICENCE
+from handwriting.word_pieces import word_pieces
 
 LICENCES = {"synthetic": SYNTHETIC_LICENCE, "unipen": UNIPEN_LICENCE}  # for sources that carry none
 
