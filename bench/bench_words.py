@@ -8,7 +8,8 @@
     word's letters from one source in turn (one hand per word); a quarter of them have lightly
     touching pairs, reported apart.
 (b) strokes: every pen-written word of shared/data/strokes_words.json, rendered as dark ink on
-    light paper and read as an image (a minority are written in lower case).
+    light paper and read as an image (a minority are written in lower case); and the same words
+    read from their strokes, as the dashboard's pad gives them (one piece per stroke).
 (c) names: the 300 scanned name fields of shared/data/names/ (printed labels inside the crop);
     letters only are compared (hyphens and spaces dropped on both sides).
 (d) cards: the 40 card photos of shared/data/photos/frames/, read as 3 lines of 5 letters.
@@ -177,10 +178,12 @@ def bench_strokes(rec, data: Path, limit: int | None, pen: float = PEN) -> list[
     if limit:
         words = [words[i] for i in np.random.default_rng(0).choice(len(words), limit, replace=False)]
     score = Score(f"(b) pen-written words of strokes_words.json rendered on paper (pen {pen:g} of the height)")
+    drawn = Score("    the same words read from their pen strokes, as the dashboard's pad gives them (pen 0.11)")
     for w in words:
         got = rec.read_word(strokes_on_paper(w["strokes"], pen=pen)).raw.replace(" ", "")
         score.add(w["label"], got)
-    return [score]
+        drawn.add(w["label"], rec.read_word(w["strokes"]).raw.replace(" ", ""))
+    return [score, drawn]
 
 
 # ------------------------------------------------------------------------------ (c) names, (d) cards

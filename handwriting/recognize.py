@@ -5,10 +5,11 @@ A `Recognizer` loads the model and its card once. One image goes through a compi
 many go in batches. Answers below the card's calibrated threshold are marked uncertain, and a
 picture with no ink gets "nothing to read" instead of a confident letter.
 
-Words and lines are cut into pieces by `handwriting.segment`; which pieces make one letter is
-decided here, by the model: every run of up to four neighbouring pieces is read, and the split of
-the line with the best total score wins (a broken E stays one letter, touching letters separate
-where the column profile allows it and the letters read better apart).
+Words and lines are cut into pieces by `handwriting.segment` (a word drawn as pen strokes: one
+piece per stroke); which pieces make one letter is decided here, by the model: every run of up
+to four neighbouring pieces is read, and the split of the line with the best total score wins
+(a broken E stays one letter, touching letters separate where the column profile allows it and
+the letters read better apart).
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ from handwriting.modelcard import DEFAULT_THRESHOLD, load_card
 from handwriting.paths import default_model_path
 from handwriting.preprocess import (TEXT_SIDE, NoInkError, Preprocessed, extract_ink,
                                     preprocess_image)
-from handwriting.segment import (MAX_GROUP, Line, find_lines, group_image, main_line,
-                                  render_word_strokes, word_breaks)
+from handwriting.segment import (MAX_GROUP, Line, find_lines, group_image, main_line, stroke_line,
+                                  word_breaks, word_strokes)
 from handwriting.strokes import DEFAULT_PEN_WIDTH, render_strokes
 
 NOTHING = "nothing to read"
@@ -216,9 +217,11 @@ class Recognizer:
                            letters, letter_boxes, "", list(line.notes))
 
     def _page(self, source):
+        """The ink of a picture or of pen strokes, and for strokes one piece per stroke (None for a
+        picture: its pieces are its connected components)."""
         if _is_strokes(source):
-            return render_word_strokes(source)
-        return extract_ink(source, max_side=TEXT_SIDE, text=True)
+            return word_strokes(source)
+        return extract_ink(source, max_side=TEXT_SIDE, text=True), None
 
     def _empty_word(self, message: str) -> WordReading:
         return WordReading("", "", None, 0.0, True, [], [], message)
@@ -227,14 +230,14 @@ class Recognizer:
         """One word (one line: the line with the most ink if there are more) from a picture or strokes."""
         lexicon = Lexicon.coerce(lexicon)
         try:
-            page = self._page(source)
+            page, pieces = self._page(source)
         except NoInkError as e:
             return self._empty_word(str(e))
         except ValueError as e:
             if _is_strokes(source):
                 return self._empty_word(f"nothing to read: {e}")
             raise
-        line = main_line(page)
+        line = main_line(page) if pieces is None else stroke_line(page, pieces)
         if line is None:
             return self._empty_word(NOTHING)
         return self._read_line(line, page, top_k, lexicon)
@@ -243,7 +246,7 @@ class Recognizer:
         """Every line of a card or page, top to bottom (an empty list when there is nothing to read)."""
         lexicon = Lexicon.coerce(lexicon)
         try:
-            page = self._page(source)
+            page, pieces = self._page(source)
         except NoInkError:
             return []
-        return [self._read_line(line, page, top_k, lexicon) for line in find_lines(page)]
+        return [self._read_line(line, page, top_k, lexicon) for line in find_lines(page, pieces)]

@@ -16,10 +16,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from PIL import Image, ImageDraw
 from scipy import ndimage
 
 from handwriting.preprocess import InkImage, letter_from_ink, stroke_width
-from handwriting.strokes import as_arrays, draw_ink
+from handwriting.strokes import as_arrays, draw_path
 
 MAX_LETTER_WIDTH = 1.6   # a letter is at most this many line heights wide (W, M)
 MAX_JOIN_GAP = 0.6       # pieces further apart than this (line heights) are not one letter
@@ -362,9 +363,12 @@ def _make_line(pieces: list[Piece], notes: list[str]) -> Line | None:
     return Line(cut, height, stroke, spaces, notes)
 
 
-def find_lines(page: InkImage) -> list[Line]:
-    """The lines of writing on a page, top to bottom, each with its pieces left to right."""
-    pieces = _components(page.mask)
+def find_lines(page: InkImage, pieces: list[Piece] | None = None) -> list[Line]:
+    """The lines of writing on a page, top to bottom, each with its pieces left to right.
+
+    The pieces are the page's connected components unless given (one per pen stroke, say).
+    """
+    pieces = _components(page.mask) if pieces is None else list(pieces)
     if not pieces:
         return []
     height = _typical_height(pieces)
@@ -400,6 +404,11 @@ def find_lines(page: InkImage) -> list[Line]:
             lines.append(line)
     lines.sort(key=lambda ln: (ln.top + ln.bottom) / 2)
     return lines
+
+
+def stroke_line(page: InkImage, pieces: list[Piece]) -> Line | None:
+    """One line made of every pen stroke of a word (a stroke, a bar or a dot, is no line of its own)."""
+    return _make_line(sorted(pieces, key=lambda p: (p.left + p.right) / 2), list(page.notes)) if pieces else None
 
 
 def main_line(page: InkImage) -> Line | None:
@@ -464,21 +473,38 @@ def render_word_strokes(strokes, letter_height: float = 64.0, pen_ratio: float =
     The pen is as wide, relative to the letters, as the training renderer's (2.2 px of 20).
     Raises ValueError for malformed strokes.
     """
+    return word_strokes(strokes, letter_height, pen_ratio)[0]
+
+
+def word_strokes(strokes, letter_height: float = 64.0, pen_ratio: float = 0.11) -> tuple[InkImage, list[Piece]]:
+    """Pen trajectories of a word -> its InkImage (as `render_word_strokes`) and one piece per stroke.
+
+    Strokes know what the picture's connected components cannot: two letters that overlap on the
+    page were still drawn with separate strokes. Raises ValueError for malformed strokes.
+    """
     arrays = as_arrays(strokes)
-    pts = np.concatenate(arrays)
-    extent = pts.max(axis=0) - pts.min(axis=0)
+    points = np.concatenate(arrays)
+    lo = points.min(axis=0)
+    extent = points.max(axis=0) - lo
     scale = letter_height / max(float(extent[1]), float(extent[0]) / 30, 1e-6)  # one line of capitals
-    span = float(max(extent.max(), 1e-6)) * scale
     pen = pen_ratio * letter_height
-    supersample = max(span, 1.0) / 20.0 + 1e-9  # draw_ink fits the longer side to 20 * supersample
-    ink = draw_ink(arrays, pen_width=pen / supersample, supersample=supersample).astype(np.float32) / 255.0
-    rows, cols = np.flatnonzero(ink.max(axis=1) > 0), np.flatnonzero(ink.max(axis=0) > 0)
-    if len(rows):  # draw_ink's canvas is square: keep the word and a margin
-        m = int(pen) + 2
-        ink = ink[max(rows[0] - m, 0):rows[-1] + m + 1, max(cols[0] - m, 0):cols[-1] + m + 1]
-    mask = ink > 0.5
+    margin = int(pen) + 2
+    width, height = (int(v) for v in np.ceil(extent * scale) + 2 * margin + 1)
+    layers = []
+    for stroke in arrays:
+        canvas = Image.new("L", (width, height), 0)
+        draw_path(ImageDraw.Draw(canvas), (stroke - lo) * scale + margin, pen)
+        layers.append(np.asarray(canvas) > 127)
+    mask = np.logical_or.reduce(layers)
     if not mask.any():
         from handwriting.preprocess import NoInkError
 
         raise NoInkError("nothing to read: the strokes draw no ink")
-    return InkImage(ink, mask, (1.0, 1.0), False, 0.5, "drawing", pen, ["rendered pen strokes"])
+    pieces = []
+    for layer in layers:
+        rows, cols = np.flatnonzero(layer.any(axis=1)), np.flatnonzero(layer.any(axis=0))
+        if len(rows):
+            pieces.append(Piece(int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1,
+                                layer[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]))
+    page = InkImage(mask.astype(np.float32), mask, (1.0, 1.0), False, 0.5, "drawing", pen, ["rendered pen strokes"])
+    return page, pieces

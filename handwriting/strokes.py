@@ -49,17 +49,21 @@ def draw_ink(strokes: Strokes, pen_width: float = DEFAULT_PEN_WIDTH,
     size = int(np.ceil((allpts.max(axis=0) - lo) * scale).max() + 2 * margin + 2)
     canvas = Image.new("L", (size, size), 0)
     draw = ImageDraw.Draw(canvas)
-    r = width_px / 2
     for points in arrays:
-        xy = (points - lo) * scale + margin
-        flat = [tuple(p) for p in xy.tolist()]
-        if len(flat) > 1:
-            draw.line(flat, fill=255, width=int(round(width_px)))
-        # A disc at every point gives round joins and caps (and a dot for a one-point stroke);
-        # it is several times faster than Pillow's joint="curve".
-        for x, y in flat:
-            draw.ellipse((x - r, y - r, x + r, y + r), fill=255)
+        draw_path(draw, (points - lo) * scale + margin, width_px)
     return np.asarray(canvas)
+
+
+def draw_path(draw: ImageDraw.ImageDraw, xy: np.ndarray, width_px: float) -> None:
+    """One pen stroke through the points `xy` (pixels), `width_px` wide, in white."""
+    flat = [tuple(p) for p in np.asarray(xy, dtype=np.float64).tolist()]
+    if len(flat) > 1:
+        draw.line(flat, fill=255, width=int(round(width_px)))
+    # A disc at every point gives round joins and caps (and a dot for a one-point stroke);
+    # it is several times faster than Pillow's joint="curve".
+    r = width_px / 2
+    for x, y in flat:
+        draw.ellipse((x - r, y - r, x + r, y + r), fill=255)
 
 
 def render_strokes(strokes: Strokes, pen_width: float = DEFAULT_PEN_WIDTH) -> np.ndarray:

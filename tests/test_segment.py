@@ -8,8 +8,9 @@ import pytest
 from PIL import Image
 
 from handwriting.preprocess import TEXT_SIDE, extract_ink
-from handwriting.segment import (JOIN_LETTERS, JOIN_PART, WEAK_CUT, Line, Piece, _cut_wide, _drop_label, find_lines,
-                                 group_image, ink_distance, main_line, render_word_strokes, word_breaks)
+from handwriting.segment import (JOIN_LETTERS, JOIN_PART, WEAK_CUT, Line, Piece, _components, _cut_wide, _drop_label,
+                                 find_lines, group_image, ink_distance, main_line, render_word_strokes, stroke_line,
+                                 word_breaks, word_strokes)
 from tests.test_preprocess import STROKES, draw
 from tests.test_recognize import rec  # noqa: F401  (the model fixture)
 
@@ -199,3 +200,20 @@ def test_two_bits_of_a_broken_letter_are_not_taken_for_a_label_colon():
     # a label before the same colon is dropped, up to the colon
     label = [block(-80, 10, -50, 40), block(-45, 10, -15, 40)]
     assert _drop_label(label + dots + apart, 55.0, notes) == apart and notes
+
+
+def test_strokes_keep_overlapping_letters_apart():
+    # Each letter overlaps the next by 30 % of its width: their ink is one connected blob, but
+    # they were drawn with separate strokes, and a word read from strokes keeps them apart.
+    strokes = strokes_word("TALE", gap=-30)
+    page, pieces = word_strokes(strokes)
+    assert len(pieces) == len(strokes) and page.mask.any()
+    assert np.array_equal(page.mask, render_word_strokes(strokes).mask)
+    assert len(_components(page.mask)) < 4
+    line = stroke_line(page, pieces)
+    assert len(line.pieces) == 4  # the strokes of each letter merged, the letters not
+    assert all(a.right > b.left for a, b in zip(line.pieces, line.pieces[1:]))  # overlapping boxes
+
+
+def test_overlapping_letters_read_from_their_strokes(rec):  # noqa: F811
+    assert rec.read_word(strokes_word("TALE", gap=-30)).raw == "TALE"
