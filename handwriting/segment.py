@@ -19,7 +19,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 from scipy import ndimage
 
-from handwriting.preprocess import InkImage, letter_from_ink, stroke_width
+from handwriting.preprocess import InkImage, NoInkError, letter_from_ink, stroke_width
 from handwriting.strokes import as_arrays, draw_path
 
 MAX_LETTER_WIDTH = 1.6   # a letter is at most this many line heights wide (W, M)
@@ -497,8 +497,6 @@ def word_strokes(strokes, letter_height: float = 64.0, pen_ratio: float = 0.11) 
         layers.append(np.asarray(canvas) > 127)
     mask = np.logical_or.reduce(layers)
     if not mask.any():
-        from handwriting.preprocess import NoInkError
-
         raise NoInkError("nothing to read: the strokes draw no ink")
     pieces = []
     for layer in layers:
