@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from handwriting import LETTERS  # noqa: E402
 from handwriting.paths import shared_data_dir  # noqa: E402
 from handwriting.preprocess import NoInkError, extract_ink, fit_and_center, letter_components  # noqa: E402
-from handwriting.strokes import draw_ink  # noqa: E402
+from handwriting.segment import render_word_strokes  # noqa: E402
 
 CARD = ["ABCDI", "KOLMR", "EHXWT"]
 
@@ -165,11 +165,7 @@ PEN = 0.11  # pen width / letter height: a ballpoint's 0.5 mm line on 4-5 mm cap
 
 def strokes_on_paper(strokes, height: int = 64, pen: float = PEN) -> np.ndarray:
     """Pen strokes drawn as dark ink on light paper (a grey image), about `height` pixels high."""
-    pts = np.concatenate([np.asarray(s, dtype=float) for s in strokes])
-    extent = pts.max(axis=0) - pts.min(axis=0)
-    span = max(extent.max(), 1e-6) * height / max(extent[1], extent[0] / 30, 1e-6)
-    ss = span / 20
-    ink = draw_ink(strokes, pen_width=pen * height / ss, supersample=ss).astype(np.float32) / 255
+    ink = render_word_strokes(strokes, letter_height=height, pen_ratio=pen).ink
     return (np.clip(0.93 - 0.85 * ink, 0, 1) * 255).astype(np.uint8)
 
 
@@ -255,9 +251,6 @@ def bench_debris(rec, data: Path, real_count: int = 3000) -> list[str]:
     ok = [r for r in letters if r.get("flag") == "ok"]
     ok = [ok[i] for i in np.random.default_rng(0).choice(len(ok), min(real_count, len(ok)), replace=False)]
 
-    def confident(images: np.ndarray) -> np.ndarray:
-        return rec.probabilities(images).max(axis=1) >= rec.threshold
-
     real = np.load(data / "real_letters.npz")["x"]
     lines = [f"(e) uncertainty threshold {rec.threshold:.3f} (model card)"]
     for name, images in (
@@ -268,9 +261,10 @@ def bench_debris(rec, data: Path, real_count: int = 3000) -> list[str]:
         ("two real letters read as one (handwriting.negatives on real_letters.npz)",
          not_letters(real, 1000, seed=1)),
     ):
-        c = confident(images)
+        top = rec.probabilities(images).max(axis=1)
+        c = top >= rec.threshold
         lines.append(f"    {name}: {int(c.sum())}/{len(c)} accepted as confident letters ({100 * c.mean():.1f} %), "
-                     f"mean top probability {rec.probabilities(images).max(axis=1).mean():.2f}")
+                     f"mean top probability {top.mean():.2f}")
     images = np.stack([render_strokes(r["strokes"]) for r in ok])
     probs = rec.probabilities(images)
     truth = np.array([LETTERS.index(r["label"]) for r in ok])
