@@ -6,7 +6,7 @@ model is also tested on the real_letters sources and the touchscreen writers. Pr
 writes bench/results/heldout.json (the shipped model card quotes it).
 
     .venv/bin/python bench/heldout.py [--epochs 10] [--synthetic 26000] [--not-letters 0.1] [--word-pieces 0.15]
-                                     [--labs apa,apb]
+                                     [--redraws 0] [--labs apa,apb]
 
 Offline and slow (20 to 45 minutes on 2 cores); not part of the test suite.
 """
@@ -54,6 +54,7 @@ def main() -> int:
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--not-letters", type=float, default=0.1, help="share of not-letters, as shipped")
     parser.add_argument("--word-pieces", type=float, default=0.15, help="share of word pieces, as shipped")
+    parser.add_argument("--redraws", type=int, default=0, help="new drawings of each trajectory (0, as shipped)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--labs", help="comma-separated subset of labs (default: all 7; 'none' to re-run "
                                        "only the synthetic-only model)")
@@ -61,7 +62,7 @@ def main() -> int:
     args = parser.parse_args()
 
     started = time.time()
-    uni = unipen()
+    uni = unipen(redraws=args.redraws)
     uni_labs = labs(uni)
     uni_test = unipen(pen_widths=(DEFAULT_PEN_WIDTH,))  # held-out labs are tested at the pad's pen width
     test_labs = labs(uni_test)

@@ -15,6 +15,7 @@ import numpy as np
 from handwriting.data import load, load_strokes_json
 from handwriting.dataset import Dataset
 from handwriting.paths import shared_data_dir
+from handwriting.redraw import REDRAWN, original_source
 
 TRAIN_PEN_WIDTHS = (1.5, 2.2, 3.0)
 UNIPEN_LICENCE = "CC BY 4.0 (UNIPEN train_r01_v07, Zenodo re-release; cite Guyon et al., ICPR 1994)"
@@ -25,11 +26,13 @@ def lab_of(writer: str) -> str:
     return writer.split(":", 1)[1].split("/", 1)[0] if writer.startswith("unipen:") else ""
 
 
-def unipen(pen_widths=TRAIN_PEN_WIDTHS, shared: Path | None = None, flags=("ok",)) -> Dataset:
-    """The UNIPEN capitals (clean ones by default), rendered once per pen width."""
-    strokes = load_strokes_json((shared or shared_data_dir()) / "strokes_letters.json", pen_widths, flags=flags)
-    data = strokes[strokes.source == "unipen"]
-    data.licences = {"unipen": UNIPEN_LICENCE}
+def unipen(pen_widths=TRAIN_PEN_WIDTHS, shared: Path | None = None, flags=("ok",), redraws: int = 0) -> Dataset:
+    """The UNIPEN capitals (clean ones by default), rendered once per pen width and `redraws` more
+    times redrawn (`handwriting.redraw`)."""
+    strokes = load_strokes_json((shared or shared_data_dir()) / "strokes_letters.json", pen_widths, flags=flags,
+                                redraws=redraws)
+    data = strokes[original_source(strokes.source) == "unipen"]
+    data.licences = {"unipen": UNIPEN_LICENCE, "unipen" + REDRAWN: UNIPEN_LICENCE}
     return data
 
 

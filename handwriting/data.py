@@ -26,6 +26,7 @@ from handwriting import LETTERS
 from handwriting.dataset import DataError, Dataset
 from handwriting.paths import cache_dir
 from handwriting.preprocess import NoInkError, preprocess_image
+from handwriting.redraw import REDRAWN, Redraw, redraw
 from handwriting.strokes import DEFAULT_PEN_WIDTH, render_strokes
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".heic", ".heif"}
@@ -76,16 +77,17 @@ def detect_format(source: str | Path) -> str:
 
 
 def load(source: str | Path | list, limit: int | None = None, seed: int = 0,
-         pen_widths: tuple[float, ...] = (DEFAULT_PEN_WIDTH,), cache: bool = True) -> Dataset:
+         pen_widths: tuple[float, ...] = (DEFAULT_PEN_WIDTH,), cache: bool = True, redraws: int = 0) -> Dataset:
     """Read one source, or a list of sources joined into one data set.
 
     `limit` keeps at most that many samples (a reproducible random subset, for quick runs);
-    `pen_widths` renders pen trajectories once per width; "synthetic:N" generates N images.
+    `pen_widths` renders pen trajectories once per width, and `redraws` more times each redrawn a
+    little differently (`handwriting.redraw`); "synthetic:N" generates N images.
     A query selects samples by field, with * wildcards: `strokes_letters.json?flag=ok&writer=unipen:*`
     (any field of a strokes record) or `real_letters.npz?source=tessalonica_alfabet` (source, writer).
     """
     if isinstance(source, (list, tuple)):
-        return Dataset.concat([load(s, None, seed, pen_widths, cache) for s in source]).head(limit, seed)
+        return Dataset.concat([load(s, None, seed, pen_widths, cache, redraws) for s in source]).head(limit, seed)
     fmt = detect_format(source)
     if fmt == "synthetic":
         from handwriting.synthetic import generate
@@ -95,7 +97,8 @@ def load(source: str | Path | list, limit: int | None = None, seed: int = 0,
     path, filters = split_filters(source)
     path = Path(path)
     if fmt == "strokes-json":
-        return load_strokes_json(path, pen_widths=pen_widths, filters=filters).head(limit, seed)
+        return load_strokes_json(path, pen_widths=pen_widths, filters=filters, redraws=redraws,
+                                 seed=seed).head(limit, seed)
     if fmt == "kaggle-csv":
         data = load_kaggle_csv(path, cache=cache)
     elif fmt == "emnist-idx":
@@ -383,11 +386,14 @@ def read_strokes_json(path: Path) -> list[dict]:
 
 
 def load_strokes_json(path: Path, pen_widths: tuple[float, ...] = (DEFAULT_PEN_WIDTH,),
-                      flags: tuple[str, ...] | None = None, filters: dict[str, str] | None = None) -> Dataset:
+                      flags: tuple[str, ...] | None = None, filters: dict[str, str] | None = None,
+                      redraws: int = 0, seed: int = 0) -> Dataset:
     """Pen trajectories of single capitals, rendered by the one stroke renderer at each pen width.
 
     `flags` keeps only records whose "flag" field is one of them (records without one are kept);
-    `filters` keeps records whose fields match each {field: wildcard pattern}.
+    `filters` keeps records whose fields match each {field: wildcard pattern}; `redraws` adds that
+    many new drawings of each record (`handwriting.redraw`), each with a pen of random width, their
+    source marked as redrawn.
     """
     records = read_strokes_json(path)
     if flags is not None:
@@ -409,6 +415,14 @@ def load_strokes_json(path: Path, pen_widths: tuple[float, ...] = (DEFAULT_PEN_W
             xs.append(render_strokes(record["strokes"], pen_width=width))
         ys.extend(labels)
         sources.extend(_record_source(path, r) for r in records)
+        writers.extend(str(r.get("writer", "")) for r in records)
+    rng = np.random.default_rng(seed)
+    for _ in range(redraws):
+        for record, label in zip(records, labels):
+            width = rng.uniform(*Redraw().pen)
+            xs.append(render_strokes(redraw(record["strokes"], rng), pen_width=width))
+        ys.extend(labels)
+        sources.extend(_record_source(path, r) + REDRAWN for r in records)
         writers.extend(str(r.get("writer", "")) for r in records)
     return Dataset(np.stack(xs), np.array(ys, dtype=np.uint8), np.array(sources), np.array(writers),
                    format="strokes-json")

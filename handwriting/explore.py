@@ -8,7 +8,7 @@ nothing here imports TensorFlow or matplotlib.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -16,6 +16,7 @@ from PIL import Image, ImageDraw
 from handwriting import LETTERS
 from handwriting.dataset import Dataset
 from handwriting.preprocess import fit_and_center
+from handwriting.redraw import Redraw
 from handwriting.strokes import draw_ink, render_strokes
 
 # Images per letter in the Kaggle "A-Z Handwritten Alphabets in CSV format" file, as published in
@@ -298,6 +299,20 @@ def layout_summary(images: np.ndarray) -> dict[str, float]:
         "longer side 19-21 px": float(((side >= 19) & (side <= 21)).mean()) if len(side) else 0.0,
         "centre of mass within 1.5 px of the middle": float((off <= 1.5).mean()) if len(side) else 0.0,
         "median longer side (px)": float(np.median(side)) if len(side) else 0.0,
+    }
+
+
+def redraw_effects(base=None) -> dict:
+    """One `Redraw` per kind of change to a pen trajectory, each alone at `base`'s strength, plus `base`."""
+    base = base or Redraw()
+    none = Redraw(stroke_shift=0.0, slant=0.0, aspect=0.0, wobble=0.0, tick=0.0, skip=0.0)
+    return {
+        "strokes apart": replace(none, stroke_shift=base.stroke_shift),
+        f"slant ±{base.slant:g}": replace(none, slant=base.slant),
+        "wider, narrower": replace(none, aspect=base.aspect),
+        "wobble": replace(none, wobble=base.wobble),
+        "pen skips": replace(none, skip=1.0),
+        "all (training)": base,
     }
 
 

@@ -12,6 +12,7 @@ import numpy as np
 
 from handwriting import LETTERS
 from handwriting.dataset import Dataset
+from handwriting.redraw import original_source
 
 
 def split_by_group(data: Dataset, fraction: float = 0.1, seed: int = 0,
@@ -25,8 +26,9 @@ def split_by_group(data: Dataset, fraction: float = 0.1, seed: int = 0,
     """
     rng = np.random.default_rng(seed)
     in_val = np.zeros(len(data), dtype=bool)
-    for source in np.unique(data.source):
-        members = np.flatnonzero(data.source == source)
+    sources = original_source(data.source)  # a writer's redrawn letters go where the writer goes
+    for source in np.unique(sources):
+        members = np.flatnonzero(sources == source)
         writers = data.writer[members]
         groups = np.unique(writers)
         if len(groups) < 5 or "" in groups:

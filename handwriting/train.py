@@ -25,6 +25,7 @@ from handwriting.features import class_weights, split_by_group
 from handwriting.modelcard import save_card
 from handwriting.negatives import NOT_A_LETTER, not_letters
 from handwriting.paths import local_models_dir
+from handwriting.redraw import is_redrawn
 from handwriting.strokes import DEFAULT_PEN_WIDTH
 from handwriting.synthetic import LICENCE as SYNTHETIC_LICENCE
 from handwriting.word_pieces import word_pieces
@@ -47,6 +48,7 @@ class TrainConfig:
     test: list[str] | None = None           # sources to test on after training (reported in the card)
     patience: int = 3
     pen_widths: tuple[float, ...] = (DEFAULT_PEN_WIDTH,)
+    redraws: int = 0                         # new drawings of each pen trajectory (handwriting.redraw)
     balance: bool = True                     # class weights against letter imbalance
     shift_average: bool = False              # save a model that averages over 1-pixel shifts
     # Add this share of not-letters (handwriting.negatives). They have no right letter, so the
@@ -174,12 +176,15 @@ def train(config: TrainConfig, data: Dataset | None = None, validation: Dataset 
     # pipeline's random augmentation depends on thread timing); no slower here on CPU.
     tf.config.experimental.enable_op_determinism()
     if data is None:
-        data = load(config.data, limit=config.limit, seed=config.seed, pen_widths=config.pen_widths)
+        data = load(config.data, limit=config.limit, seed=config.seed, pen_widths=config.pen_widths,
+                    redraws=config.redraws)
     if validation is None and config.validation:
         validation = load(config.validation, seed=config.seed, pen_widths=config.pen_widths)
     if validation is None:
         train_idx, val_idx = split_by_group(data, config.validation_fraction, config.seed)
         data, validation = data[train_idx], data[val_idx]
+        # Validate (stop, calibrate the threshold) on letters as written, not on redrawn copies.
+        validation = validation[~is_redrawn(validation.source)]
 
     if config.init_model:
         model = keras.saving.load_model(config.init_model, compile=False)

@@ -153,3 +153,19 @@ def test_the_same_data_and_seed_give_the_same_model(tmp_path):
         return probabilities(train(config, data=data, verbose=0).model, probe)
 
     assert np.array_equal(answers("first"), answers("second"))
+
+
+def test_redrawn_letters_train_but_never_validate(tmp_path):
+    """Redrawn copies go with their writer in the split, and validation holds letters as written."""
+    from handwriting.train import train
+    from tests.helpers import all_letters_strokes, write_strokes
+
+    records = [dict(r, writer=f"test:{w}") for w in range(10) for r in all_letters_strokes()]
+    path = write_strokes(tmp_path / "s.json", records)
+    config = TrainConfig(data=[str(path)], epochs=1, seed=0, redraws=2, validation_fraction=0.2,
+                         model_path=str(tmp_path / "m.keras"))
+    result = train(config, verbose=0)
+    sources = {row["name"]: row["count"] for row in result.card["data"]}
+    validation = {row["name"]: row["count"] for row in result.card["validation"]}
+    assert set(validation) == {"test"} and "test (redrawn)" not in validation
+    assert sources["test (redrawn)"] == 2 * sources["test"]  # the validation writers' copies are gone too

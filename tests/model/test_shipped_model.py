@@ -2,10 +2,13 @@
 
 The floors are the issue's: >= 97 % on tessalonica_alfabet and >= 94 % on singleletter_base. The
 behavioural checks ask what a reader of handwriting must survive: a letter moved by a pixel or two,
-or drawn with a thicker or thinner pen, keeps its label.
+drawn with a thicker or thinner pen, its strokes a little apart, slanted, or broken where the pen
+skipped, keeps its label.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -88,6 +91,26 @@ def test_a_letter_drawn_with_a_thinner_or_thicker_pen_keeps_its_label(model, sha
     keep = probabilities(model, default.x).argmax(1) == default.y
     other = load(source, pen_widths=(pen_width,))
     assert _agreement(model, other.x[keep], other.y[keep]) >= 0.97
+
+
+@pytest.mark.parametrize("change", ["strokes a little apart", "slanted", "a skipping pen"])
+def test_a_letter_written_a_little_differently_keeps_its_label(model, shared_data, change):
+    """The touchscreen trajectories redrawn (handwriting.redraw) one way at a time."""
+    from handwriting.data import read_strokes_json
+    from handwriting.redraw import Redraw, redraw
+    from handwriting.strokes import render_strokes
+
+    still = Redraw(stroke_shift=0, slant=0, aspect=0, wobble=0, tick=0, skip=0)
+    how = {"strokes a little apart": replace(still, stroke_shift=0.03), "slanted": replace(still, slant=0.25),
+           "a skipping pen": replace(still, skip=1.0)}[change]
+    records = [r for r in read_strokes_json(shared_data / "strokes_letters.json")
+               if r.get("flag") == "ok" and r["writer"].startswith("kenan:")]
+    y = np.array([ord(r["label"]) - ord("A") for r in records])
+    x = np.stack([render_strokes(r["strokes"]) for r in records])
+    keep = probabilities(model, x).argmax(1) == y
+    rng = np.random.default_rng(0)
+    redrawn = np.stack([render_strokes(redraw(r["strokes"], rng, how)) for r in records])
+    assert _agreement(model, redrawn[keep], y[keep]) >= 0.97
 
 
 def test_a_thicker_28x28_letter_keeps_its_label(model, real):
