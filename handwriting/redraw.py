@@ -25,6 +25,7 @@ REDRAWN = " (redrawn)"  # appended to the source of redrawn copies: they train, 
 
 
 def is_redrawn(sources: np.ndarray) -> np.ndarray:
+    """Which of these sources are redrawn copies (bool array)."""
     return np.char.endswith(np.asarray(sources).astype(str), REDRAWN)
 
 

@@ -93,18 +93,24 @@ def test_a_letter_drawn_with_a_thinner_or_thicker_pen_keeps_its_label(model, sha
     assert _agreement(model, other.x[keep], other.y[keep]) >= 0.97
 
 
-@pytest.mark.parametrize("change", ["strokes a little apart", "slanted", "a skipping pen"])
-def test_a_letter_written_a_little_differently_keeps_its_label(model, shared_data, change):
-    """The touchscreen trajectories redrawn (handwriting.redraw) one way at a time."""
+@pytest.fixture(scope="module")
+def touchscreen_strokes(shared_data):
     from handwriting.data import read_strokes_json
+
+    return [r for r in read_strokes_json(shared_data / "strokes_letters.json")
+            if r.get("flag") == "ok" and r["writer"].startswith("kenan:")]
+
+
+@pytest.mark.parametrize("change", ["strokes a little apart", "slanted", "a skipping pen"])
+def test_a_letter_written_a_little_differently_keeps_its_label(model, touchscreen_strokes, change):
+    """The touchscreen trajectories redrawn (handwriting.redraw) one way at a time."""
     from handwriting.redraw import Redraw, redraw
     from handwriting.strokes import render_strokes
 
+    records = touchscreen_strokes
     still = Redraw(stroke_shift=0, slant=0, aspect=0, wobble=0, tick=0, skip=0)
     how = {"strokes a little apart": replace(still, stroke_shift=0.03), "slanted": replace(still, slant=0.25),
            "a skipping pen": replace(still, skip=1.0)}[change]
-    records = [r for r in read_strokes_json(shared_data / "strokes_letters.json")
-               if r.get("flag") == "ok" and r["writer"].startswith("kenan:")]
     y = np.array([ord(r["label"]) - ord("A") for r in records])
     x = np.stack([render_strokes(r["strokes"]) for r in records])
     keep = probabilities(model, x).argmax(1) == y
