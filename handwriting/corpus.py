@@ -15,7 +15,7 @@ import numpy as np
 from handwriting.data import load, load_strokes_json
 from handwriting.dataset import Dataset
 from handwriting.paths import shared_data_dir
-from handwriting.redraw import REDRAWN, original_source
+from handwriting.redraw import original_source
 
 TRAIN_PEN_WIDTHS = (1.5, 2.2, 3.0)
 UNIPEN_LICENCE = "CC BY 4.0 (UNIPEN train_r01_v07, Zenodo re-release; cite Guyon et al., ICPR 1994)"
@@ -32,7 +32,7 @@ def unipen(pen_widths=TRAIN_PEN_WIDTHS, shared: Path | None = None, flags=("ok",
     strokes = load_strokes_json((shared or shared_data_dir()) / "strokes_letters.json", pen_widths, flags=flags,
                                 redraws=redraws)
     data = strokes[original_source(strokes.source) == "unipen"]
-    data.licences = {"unipen": UNIPEN_LICENCE, "unipen" + REDRAWN: UNIPEN_LICENCE}
+    data.licences = {"unipen": UNIPEN_LICENCE}  # (train() gives "unipen (redrawn)" the same, by prefix)
     return data
 
 

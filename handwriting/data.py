@@ -26,7 +26,7 @@ from handwriting import LETTERS
 from handwriting.dataset import DataError, Dataset
 from handwriting.paths import cache_dir
 from handwriting.preprocess import NoInkError, preprocess_image
-from handwriting.redraw import REDRAWN, Redraw, redraw
+from handwriting.redraw import REDRAWN, redraw
 from handwriting.strokes import DEFAULT_PEN_WIDTH, render_strokes
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".heic", ".heif"}
@@ -392,8 +392,8 @@ def load_strokes_json(path: Path, pen_widths: tuple[float, ...] = (DEFAULT_PEN_W
 
     `flags` keeps only records whose "flag" field is one of them (records without one are kept);
     `filters` keeps records whose fields match each {field: wildcard pattern}; `redraws` adds that
-    many new drawings of each record (`handwriting.redraw`), each with a pen of random width, their
-    source marked as redrawn.
+    many new drawings of each record (`handwriting.redraw`), each with a pen of random width between
+    the thinnest and the broadest of `pen_widths`, their source marked as redrawn.
     """
     records = read_strokes_json(path)
     if flags is not None:
@@ -419,7 +419,7 @@ def load_strokes_json(path: Path, pen_widths: tuple[float, ...] = (DEFAULT_PEN_W
     rng = np.random.default_rng(seed)
     for _ in range(redraws):
         for record, label in zip(records, labels):
-            width = rng.uniform(*Redraw().pen)
+            width = rng.uniform(min(pen_widths), max(pen_widths))
             xs.append(render_strokes(redraw(record["strokes"], rng), pen_width=width))
         ys.extend(labels)
         sources.extend(_record_source(path, r) + REDRAWN for r in records)

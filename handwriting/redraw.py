@@ -44,7 +44,6 @@ class Redraw:
     wobble: float = 0.025        # smooth displacement of every point (amplitude)
     tick: float = 0.25           # probability of a short lead-in where a stroke starts
     skip: float = 0.15           # probability of a gap in the longest stroke
-    pen: tuple[float, float] = (1.5, 3.0)  # pen width range in 28x28 pixels, as the training pens
 
 
 def _wobble(rng, amplitude: float):
