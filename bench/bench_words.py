@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from handwriting import LETTERS  # noqa: E402
 from handwriting.paths import shared_data_dir  # noqa: E402
 from handwriting.preprocess import NoInkError, extract_ink, fit_and_center, letter_components  # noqa: E402
-from handwriting.segment import render_word_strokes  # noqa: E402
+from handwriting.segment import PAPER_PEN as PEN, strokes_on_paper  # noqa: E402
 
 CARD = ["ABCDI", "KOLMR", "EHXWT"]
 
@@ -159,15 +159,6 @@ def bench_composed(rec, data: Path, count: int, seed: int = 0) -> list[Score]:
 
 
 # ------------------------------------------------------------------------------ (b) pen-written words
-
-PEN = 0.11  # pen width / letter height: a ballpoint's 0.5 mm line on 4-5 mm capitals
-
-
-def strokes_on_paper(strokes, height: int = 64, pen: float = PEN) -> np.ndarray:
-    """Pen strokes drawn as dark ink on light paper (a grey image), about `height` pixels high."""
-    ink = render_word_strokes(strokes, letter_height=height, pen_ratio=pen).ink
-    return (np.clip(0.93 - 0.85 * ink, 0, 1) * 255).astype(np.uint8)
-
 
 def bench_strokes(rec, data: Path, limit: int | None, pen: float = PEN) -> list[Score]:
     words = json.loads((data / "strokes_words.json").read_text())

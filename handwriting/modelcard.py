@@ -87,6 +87,15 @@ def to_markdown(card: dict) -> str:
                   "Trained without the lab, tested on it (same recipe, without shift averaging):", "",
                   "| held-out lab | top-1 |", "|---|---:|"]
         lines += [f"| {lab} | {_pct(acc)} |" for lab, acc in card["heldout"].items()]
+    words = card.get("words_heldout")
+    if words:
+        lines += ["", "## Pen-written words, writers held out", "",
+                  f"The {words.get('words')} UNIPEN words of strokes_words.json, each read by a model of this recipe "
+                  f"trained without its writer ({words.get('folds')} folds of writers; the model above has seen "
+                  "them all). Whole words exact, raw readings:", "",
+                  "| read | this recipe | letters only (no words) |", "|---|---:|---:|",
+                  f"| drawn on paper | {words.get('paper')} % | {words.get('baseline_paper')} % |",
+                  f"| from the pen strokes | {words.get('strokes')} % | {words.get('baseline_strokes')} % |"]
     if card.get("synthetic_only_model"):
         lines += ["", "## The same network trained on the embedded synthetic data alone", "",
                   "| test set | top-1 |", "|---|---:|"]

@@ -476,6 +476,16 @@ def render_word_strokes(strokes, letter_height: float = 64.0, pen_ratio: float =
     return word_strokes(strokes, letter_height, pen_ratio)[0]
 
 
+PAPER_PEN = 0.11  # pen width / letter height: a ballpoint's 0.5 mm line on 4-5 mm capitals
+
+
+def strokes_on_paper(strokes, height: int = 64, pen: float = PAPER_PEN) -> np.ndarray:
+    """Pen strokes of a word drawn as dark ink on light paper (a grey uint8 image), about `height`
+    pixels high: what a scan of the same word written with a ballpoint looks like."""
+    ink = render_word_strokes(strokes, letter_height=height, pen_ratio=pen).ink
+    return (np.clip(0.93 - 0.85 * ink, 0, 1) * 255).astype(np.uint8)
+
+
 def word_strokes(strokes, letter_height: float = 64.0, pen_ratio: float = 0.11) -> tuple[InkImage, list[Piece]]:
     """Pen trajectories of a word -> its InkImage (as `render_word_strokes`) and one piece per stroke.
 

@@ -47,6 +47,10 @@ class TrainConfig:
     validation: list[str] | None = None     # sources for validation instead of a held-out group
     test: list[str] | None = None           # sources to test on after training (reported in the card)
     patience: int = 3
+    # Keep the weights of the best validation epoch (True), or those of the last epoch (False: for a
+    # fixed epoch count, where the learning rate has decayed and the best epoch of a flat
+    # validation curve is chance).
+    restore_best: bool = True
     pen_widths: tuple[float, ...] = (DEFAULT_PEN_WIDTH,)
     redraws: int = 0                         # new drawings of each pen trajectory (handwriting.redraw)
     balance: bool = True                     # class weights against letter imbalance
@@ -57,6 +61,12 @@ class TrainConfig:
     # Add this share of candidates cut from words composed of the training letters, as the word
     # reader sees them (handwriting.word_pieces): half letters cut from words, half not letters.
     word_pieces: float = 0.0
+    # Letters cut out of labelled pen-written words (handwriting.word_letters): a strokes JSON of
+    # words, optionally with a selection (`strokes_words.json?writer=unipen:*`), aligned with its
+    # labels by the model `aligner` (default: the shipped model). They train, never validate; the
+    # candidates the alignment passes over that straddle two letters train as not-letters.
+    aligned_words: str | None = None
+    aligner: str | None = None
     init_model: str | None = None            # fine-tune this .keras model instead of a new one
     width: int = 32
     dense: int = 128
@@ -126,9 +136,11 @@ def _pipeline(x: np.ndarray, y: np.ndarray, weights: np.ndarray, batch_size: int
     return ds.prefetch(tf.data.AUTOTUNE)
 
 
-def _training_arrays(data: Dataset, config: TrainConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[dict]]:
+def _training_arrays(data: Dataset, config: TrainConfig, aligned: tuple[Dataset, np.ndarray] | None = None,
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[dict]]:
     """Images, labels (-1 = not a letter), per-sample weights (against letter imbalance) and the
-    model card's rows for the pictures made from the training letters."""
+    model card's rows for the pictures made from the training letters, and for the letters and
+    not-letters of aligned words if given."""
     x, y = data.x, data.y.astype(np.int32)
     weights = np.ones(len(y), np.float32)
     if config.balance:
@@ -149,7 +161,16 @@ def _training_arrays(data: Dataset, config: TrainConfig) -> tuple[np.ndarray, np
                              "letters above, letters and not-letters)",
                      "count": len(extra), "not_letters": int((extra_labels == NOT_A_LETTER).sum()),
                      "licence": MADE_LICENCE})
-    weights = np.concatenate([weights, np.ones(sum(len(e) for e in images[1:]), np.float32)])
+    weights = [weights, np.ones(sum(len(e) for e in images[1:]), np.float32)]
+    if aligned is not None:
+        letters, negatives = aligned
+        images += [letters.x, negatives]
+        labels += [letters.y.astype(np.int32), np.full(len(negatives), NOT_A_LETTER, np.int32)]
+        weights.append(np.ones(len(letters) + len(negatives), np.float32))  # as much as a letter written alone
+        made += describe_sources(letters) + [
+            {"name": "not-letters of aligned words (handwriting.word_letters: candidates straddling two letters)",
+             "count": len(negatives), "licence": MADE_LICENCE}]
+    weights = np.concatenate(weights)
     return np.concatenate(images), np.concatenate(labels), weights, made
 
 
@@ -185,6 +206,13 @@ def train(config: TrainConfig, data: Dataset | None = None, validation: Dataset 
         data, validation = data[train_idx], data[val_idx]
         # Validate (stop, calibrate the threshold) on letters as written, not on redrawn copies.
         validation = validation[~is_redrawn(validation.source)]
+    aligned = None
+    if config.aligned_words:
+        # Letters as written in words train, but never validate (nor make word pieces).
+        from handwriting.recognize import Recognizer
+        from handwriting.word_letters import read_words, word_letters
+
+        aligned = word_letters(Recognizer(config.aligner), read_words(config.aligned_words))[:2]
 
     if config.init_model:
         model = keras.saving.load_model(config.init_model, compile=False)
@@ -202,11 +230,11 @@ def train(config: TrainConfig, data: Dataset | None = None, validation: Dataset 
     checkpoint = model_path.with_name(model_path.stem + ".checkpoint.keras")
     all_callbacks = [
         keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=config.patience,
-                                      restore_best_weights=True),
+                                      restore_best_weights=config.restore_best),
         keras.callbacks.ModelCheckpoint(checkpoint, monitor="val_accuracy", save_best_only=True),
         *(callbacks or []),
     ]
-    x, y, weights, made = _training_arrays(data, config)
+    x, y, weights, made = _training_arrays(data, config, aligned)
     train_ds = _pipeline(x, y, weights, config.batch_size, Augmentation() if config.augment else None,
                          config.seed, shuffle=True)
     val_ds = _pipeline(validation.x, validation.y, np.ones(len(validation), np.float32), 1024, None,

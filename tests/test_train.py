@@ -169,3 +169,25 @@ def test_redrawn_letters_train_but_never_validate(tmp_path):
     validation = {row["name"]: row["count"] for row in result.card["validation"]}
     assert set(validation) == {"test"} and "test (redrawn)" not in validation
     assert sources["test (redrawn)"] == 2 * sources["test"]  # the validation writers' copies are gone too
+
+
+@pytest.mark.parametrize("restore_best", [False, True])
+def test_restore_best_keeps_the_best_or_the_last_epochs_weights(tmp_path, restore_best):
+    """With a fixed epoch count the last epoch's weights are kept; otherwise the best validation epoch's."""
+    import keras
+
+    from handwriting.train import train
+
+    kept = []
+
+    class Record(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            kept.append((logs["val_accuracy"], [w.copy() for w in self.model.get_weights()]))
+
+    config = TrainConfig(data=["synthetic:1040"], epochs=4, patience=4, seed=0, restore_best=restore_best,
+                         learning_rate=1.0, model_path=str(tmp_path / "m.keras"))  # unstable: peaks early
+    result = train(config, verbose=0, callbacks=[Record()])
+    best = max(range(len(kept)), key=lambda k: (kept[k][0], -k))  # Keras keeps the first best epoch
+    assert best != len(kept) - 1, "this run must peak before its last epoch, or the test proves nothing"
+    expected = kept[-1][1] if not restore_best else kept[best][1]
+    assert all(np.array_equal(a, b) for a, b in zip(result.model.get_weights(), expected))

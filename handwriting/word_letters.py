@@ -1,0 +1,148 @@
+"""Letters cut out of labelled pen-written words, by aligning each word's label with its pieces.
+
+Letters written inside words are not the letters people write alone: smaller, hurried, leaning on
+their neighbours, and in some hands (UNIPEN's lab hpp) shaped unlike any isolated letter we train
+on. A word's label says which letters it holds but not where; the word reader already proposes
+every candidate letter (`handwriting.segment`) and a model reads them all. Forced alignment picks
+the split of the word whose candidates read best *as the letters of the label*, and cuts out
+those candidates as training letters. The candidates it passes over that hold two letters, or a
+part of one, become not-letters: the doubt the reader needs about pairs of pen letters.
+
+Words whose alignment is poor (a letter read at under `MIN_PROBABILITY` as itself: lower-case
+writing, a mislabelled or illegible word) give nothing. The aligning model only proposes where
+the letters are; the label says what they are.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import math
+from pathlib import Path
+
+import numpy as np
+
+from handwriting import LETTERS
+from handwriting.data import read_strokes_json, split_filters
+from handwriting.dataset import DataError, Dataset
+from handwriting.preprocess import TEXT_SIDE, NoInkError, extract_ink
+from handwriting.segment import MAX_GROUP, group_image, main_line, strokes_on_paper
+
+MIN_PROBABILITY = 0.02   # each aligned letter must read at least this much as itself
+PEN_RATIOS = (0.08, 0.11, 0.14)  # the word drawn with a finer and a broader pen too
+
+
+def read_words(spec: str | Path) -> list[dict]:
+    """The records of a strokes JSON file of words, optionally selected by field with * wildcards:
+    `strokes_words.json?writer=unipen:hpp/*`. Raises DataError naming the file and record."""
+    path, filters = split_filters(spec)
+    records = read_strokes_json(Path(path))
+    for key, pattern in filters.items():
+        records = [r for r in records if key in r and fnmatch.fnmatchcase(str(r[key]), pattern)]
+    if not records:
+        raise DataError(f"{path}: no records match the selection {filters}")
+    return records
+
+
+def align(probs_of, spans: list[tuple[int, int]], priors: list[float], n: int, label: str) -> list[tuple[int, int]] | None:
+    """The split of pieces 0..n into len(label) runs that reads best as `label` (None if none can).
+
+    `probs_of(k)` is the 26 probabilities of candidate `spans[k]`; `priors[k]` its geometry prior.
+    """
+    index = {span: k for k, span in enumerate(spans)}
+    m = len(label)
+    best = {(0, 0): 0.0}
+    back: dict[tuple[int, int], int] = {}
+    for j in range(1, n + 1):
+        for t in range(1, m + 1):
+            score, arg = -math.inf, None
+            for i in range(max(0, j - MAX_GROUP), j):
+                k = index.get((i, j))
+                if k is None or (i, t - 1) not in best:
+                    continue
+                s = best[(i, t - 1)] + math.log(max(float(probs_of(k)[LETTERS.index(label[t - 1])]), 1e-9)) + priors[k]
+                if s > score:
+                    score, arg = s, i
+            if arg is not None:
+                best[(j, t)], back[(j, t)] = score, arg
+    if (n, m) not in best:
+        return None
+    runs, j = [], n
+    for t in range(m, 0, -1):
+        i = back[(j, t)]
+        runs.append((i, j))
+        j = i
+    return runs[::-1]
+
+
+def align_word(rec, image, label: str, parts: bool = False) -> tuple[list[np.ndarray], list[int], list[np.ndarray]] | None:
+    """One word picture and its label -> (letter images, their labels, not-letter images), or None
+    when the word cannot be aligned well (see `MIN_PROBABILITY`)."""
+    if not (2 <= len(label) and all(c in LETTERS for c in label)):
+        return None
+    try:
+        page = extract_ink(image, max_side=TEXT_SIDE, text=True)
+    except NoInkError:
+        return None
+    line = main_line(page)
+    if line is None or len(line.pieces) < len(label):
+        return None
+    spans, images, priors = [], [], []
+    for i, j in line.spans():
+        img, _, prior = group_image(page, line, i, j)
+        if img is not None:
+            spans.append((i, j))
+            images.append(img)
+            priors.append(prior)
+    if not spans:
+        return None
+    probs = rec.probabilities(np.stack(images))
+    runs = align(lambda k: probs[k], spans, priors, len(line.pieces), label)
+    if runs is None:
+        return None
+    index = {span: k for k, span in enumerate(spans)}
+    p_true = [float(probs[index[r]][LETTERS.index(c)]) for r, c in zip(runs, label)]
+    if min(p_true) < MIN_PROBABILITY:
+        return None
+    letters = [images[index[r]] for r in runs]
+    owner = np.zeros(len(line.pieces), int)
+    for t, (i, j) in enumerate(runs):
+        owner[i:j] = t
+    chosen = set(runs)
+    # Every other candidate holds more than one letter, or only a part of one: not a letter here.
+    # A part alone may look like a whole letter elsewhere (an H's stem is an I), so parts are
+    # optional; candidates straddling two letters never are a letter.
+    not_letters = [images[k] for k, (i, j) in enumerate(spans) if (i, j) not in chosen
+                   and (parts or owner[i] != owner[j - 1])]
+    return letters, [LETTERS.index(c) for c in label], not_letters
+
+
+def word_letters(rec, words: list[dict], pen_ratios=PEN_RATIOS, parts: bool = False,
+                 ) -> tuple[Dataset, np.ndarray, dict]:
+    """Pen-written words (dicts with "strokes", "label", "writer") drawn on paper and aligned ->
+    (their letters as a Dataset tagged with each word's writer, not-letter images, counts).
+
+    A letter's source is its collection and "words (aligned)": "unipen words (aligned)" for a
+    writer "unipen:hpp/hpb3rc0", so the model card gives it the collection's licence.
+    """
+    xs, ys, writers, sources, negatives = [], [], [], [], []
+    aligned = 0
+    for word in words:
+        for ratio in pen_ratios:
+            got = align_word(rec, strokes_on_paper(word["strokes"], pen=ratio), str(word["label"]), parts)
+            if got is None:
+                continue
+            letters, labels, not_letters = got
+            aligned += 1
+            xs.extend(letters)
+            ys.extend(labels)
+            writer = str(word.get("writer", ""))
+            writers.extend([writer] * len(letters))
+            sources.extend([f"{writer.split(':', 1)[0]} words (aligned)" if ":" in writer else "words (aligned)"] * len(letters))
+            negatives.extend(not_letters)
+    tried = len(words) * len(pen_ratios)
+    data = Dataset(np.stack(xs) if xs else np.zeros((0, 28, 28), np.uint8), np.array(ys, np.uint8),
+                   np.array(sources, str) if sources else None, np.array(writers, str) if writers else None,
+                   format="aligned words")
+    neg = np.stack(negatives) if negatives else np.zeros((0, 28, 28), np.uint8)
+    return data, neg, {"words": len(words), "drawings": tried, "aligned": aligned,
+                       "letters": len(data), "not_letters": len(neg)}
