@@ -5,8 +5,9 @@ their neighbours, and in some hands (UNIPEN's lab hpp) shaped unlike any isolate
 on. A word's label says which letters it holds but not where; the word reader already proposes
 every candidate letter (`handwriting.segment`) and a model reads them all. Forced alignment picks
 the split of the word whose candidates read best *as the letters of the label*, and cuts out
-those candidates as training letters. The candidates it passes over that hold two letters, or a
-part of one, become not-letters: the doubt the reader needs about pairs of pen letters.
+those candidates as training letters. The candidates it passes over that straddle two letters
+become not-letters: the doubt the reader needs about pairs of pen letters. (Not the parts of one
+letter: a B's stem alone is also an I. Measured with them, single letters read worse.)
 
 Words whose alignment is poor (a letter read at under `MIN_PROBABILITY` as itself: lower-case
 writing, a mislabelled or illegible word) give nothing. The aligning model only proposes where
@@ -74,7 +75,7 @@ def align(probs_of, spans: list[tuple[int, int]], priors: list[float], n: int, l
     return runs[::-1]
 
 
-def align_word(rec, image, label: str, parts: bool = False) -> tuple[list[np.ndarray], list[int], list[np.ndarray]] | None:
+def align_word(rec, image, label: str) -> tuple[list[np.ndarray], list[int], list[np.ndarray]] | None:
     """One word picture and its label -> (letter images, their labels, not-letter images), or None
     when the word cannot be aligned well (see `MIN_PROBABILITY`)."""
     if not (2 <= len(label) and all(c in LETTERS for c in label)):
@@ -108,16 +109,12 @@ def align_word(rec, image, label: str, parts: bool = False) -> tuple[list[np.nda
     for t, (i, j) in enumerate(runs):
         owner[i:j] = t
     chosen = set(runs)
-    # Every other candidate holds more than one letter, or only a part of one: not a letter here.
-    # A part alone may look like a whole letter elsewhere (an H's stem is an I), so parts are
-    # optional; candidates straddling two letters never are a letter.
-    not_letters = [images[k] for k, (i, j) in enumerate(spans) if (i, j) not in chosen
-                   and (parts or owner[i] != owner[j - 1])]
+    # A candidate holding pieces of two letters is no letter here.
+    not_letters = [images[k] for k, (i, j) in enumerate(spans) if (i, j) not in chosen and owner[i] != owner[j - 1]]
     return letters, [LETTERS.index(c) for c in label], not_letters
 
 
-def word_letters(rec, words: list[dict], pen_ratios=PEN_RATIOS, parts: bool = False,
-                 ) -> tuple[Dataset, np.ndarray, dict]:
+def word_letters(rec, words: list[dict], pen_ratios=PEN_RATIOS) -> tuple[Dataset, np.ndarray, dict]:
     """Pen-written words (dicts with "strokes", "label", "writer") drawn on paper and aligned ->
     (their letters as a Dataset tagged with each word's writer, not-letter images, counts).
 
@@ -128,7 +125,7 @@ def word_letters(rec, words: list[dict], pen_ratios=PEN_RATIOS, parts: bool = Fa
     aligned = 0
     for word in words:
         for ratio in pen_ratios:
-            got = align_word(rec, strokes_on_paper(word["strokes"], pen=ratio), str(word["label"]), parts)
+            got = align_word(rec, strokes_on_paper(word["strokes"], pen=ratio), str(word["label"]))
             if got is None:
                 continue
             letters, labels, not_letters = got
