@@ -1,13 +1,13 @@
-"""Pen-written words (b) read by models that never saw their writers: the shipped recipe, cross-validated.
+"""Pen-written words (b) read by models that never saw their writers: the two-stage recipe, cross-validated.
 
     .venv/bin/python bench/words_heldout.py [--folds 2] [--aligner models/local/aligner.keras]
 
-The shipped model learns letters cut out of every pen-written word of strokes_words.json
-(`handwriting.word_letters`, bench/ship_model.py), so reading those words with it would flatter
-it. Here each lab's writers are dealt into folds; for each fold, the shipped recipe trains on the
-words of the other folds and reads this fold's words, drawn on paper and from their strokes. The
-baseline, in the same run and on the same words: the first stage of the recipe (single letters
-only, no words), which is also the aligner. Prints a table and writes
+The two-stage recipe (`bench/ship_model.py --aligned-words`) learns letters cut out of every
+pen-written word of strokes_words.json (`handwriting.word_letters`), so reading those words with
+its model would flatter it. Here each lab's writers are dealt into folds; for each fold, the
+recipe trains on the words of the other folds and reads this fold's words, drawn on paper and from
+their strokes. The baseline, in the same run and on the same words: the first stage (single
+letters only, no words, keeping the last epoch), which is also the aligner. Prints a table and writes
 bench/results/words_heldout.json (the model card and README quote it).
 
 Offline and slow (about 5 minutes per fold on 2 cores, and 3 for the aligner unless given); not part
@@ -54,8 +54,8 @@ def percent(hits: list[bool]) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folds", type=int, default=2)
-    parser.add_argument("--aligner", type=Path, help="reuse this first-stage model (bench/ship_model.py leaves "
-                                                     "it in models/local/aligner.keras) instead of training it")
+    parser.add_argument("--aligner", type=Path, help="reuse this first-stage model (bench/ship_model.py --aligned-words "
+                                                     "leaves it in models/local/aligner.keras) instead of training it")
     args = parser.parse_args()
     shared = shared_data_dir()
     words = json.loads((shared / "strokes_words.json").read_text())
@@ -63,7 +63,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         aligner = args.aligner or Path(tmp) / "aligner.keras"
         if args.aligner is None:
-            train(recipe(aligner), verbose=0)
+            train(recipe(aligner, restore_best=False), verbose=0)
         baseline = Recognizer(aligner)
         rows, hits, base_hits = [], defaultdict(list), defaultdict(list)
         labs = []
@@ -71,7 +71,7 @@ def main() -> int:
             held = [w for w in words if fold_of[w["writer"]] == fold]
             seen = Path(tmp) / f"words_{fold}.json"
             seen.write_text(json.dumps([w for w in words if fold_of[w["writer"]] != fold]))
-            result = train(recipe(Path(tmp) / f"fold_{fold}.keras", str(seen), aligner), verbose=0)
+            result = train(recipe(Path(tmp) / f"fold_{fold}.keras", str(seen), aligner, restore_best=False), verbose=0)
             got, base = read(Recognizer(result.model_path), held), read(baseline, held)
             for key in got:
                 hits[key] += got[key]

@@ -60,3 +60,12 @@ def test_card_round_trip_and_markdown(tmp_path):
     assert "| set | 10 | 95.0 % |" in md and "| synthetic | 5 | MIT |" in md
     assert to_markdown(card) == md
     assert load_card(tmp_path / "other.keras")["uncertainty_threshold"] == 0.5
+
+
+def test_card_shows_pen_written_words_with_writers_held_out():
+    card = {"words_heldout": {"words": 1416, "folds": 2, "paper": 61.4, "strokes": 69.4,
+                              "baseline_paper": 59.0, "baseline_strokes": 67.0}}
+    md = to_markdown(card)
+    assert "## Pen-written words, writers held out" in md and "trained without its writer (2 folds" in md
+    assert "| drawn on paper | 61.4 % | 59.0 % |" in md and "| from the pen strokes | 69.4 % | 67.0 % |" in md
+    assert "Pen-written words" not in to_markdown({})
