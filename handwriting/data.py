@@ -385,6 +385,15 @@ def read_strokes_json(path: Path) -> list[dict]:
     return records
 
 
+def select_records(records: list[dict], filters: dict[str, str], path) -> list[dict]:
+    """The records whose fields match each {field: wildcard pattern}; DataError if none do."""
+    for key, pattern in filters.items():
+        records = [r for r in records if key in r and _matches(r[key], pattern)]
+    if not records:
+        raise DataError(f"{path}: no records match the selection {filters}")
+    return records
+
+
 def load_strokes_json(path: Path, pen_widths: tuple[float, ...] = (DEFAULT_PEN_WIDTH,),
                       flags: tuple[str, ...] | None = None, filters: dict[str, str] | None = None,
                       redraws: int = 0, seed: int = 0) -> Dataset:
@@ -398,10 +407,7 @@ def load_strokes_json(path: Path, pen_widths: tuple[float, ...] = (DEFAULT_PEN_W
     records = read_strokes_json(path)
     if flags is not None:
         records = [r for r in records if r.get("flag", flags[0]) in flags]
-    for key, pattern in (filters or {}).items():
-        records = [r for r in records if key in r and _matches(r[key], pattern)]
-    if not records:
-        raise DataError(f"{path}: no records match the selection {filters}")
+    records = select_records(records, filters or {}, path)
     labels = []
     for i, record in enumerate(records):
         label = record["label"].strip().upper()

@@ -16,15 +16,14 @@ the letters are; the label says what they are.
 
 from __future__ import annotations
 
-import fnmatch
 import math
 from pathlib import Path
 
 import numpy as np
 
 from handwriting import LETTERS
-from handwriting.data import read_strokes_json, split_filters
-from handwriting.dataset import DataError, Dataset
+from handwriting.data import read_strokes_json, select_records, split_filters
+from handwriting.dataset import Dataset
 from handwriting.preprocess import TEXT_SIDE, NoInkError, extract_ink
 from handwriting.segment import MAX_GROUP, group_image, main_line, strokes_on_paper
 
@@ -36,12 +35,7 @@ def read_words(spec: str | Path) -> list[dict]:
     """The records of a strokes JSON file of words, optionally selected by field with * wildcards:
     `strokes_words.json?writer=unipen:hpp/*`. Raises DataError naming the file and record."""
     path, filters = split_filters(spec)
-    records = read_strokes_json(Path(path))
-    for key, pattern in filters.items():
-        records = [r for r in records if key in r and fnmatch.fnmatchcase(str(r[key]), pattern)]
-    if not records:
-        raise DataError(f"{path}: no records match the selection {filters}")
-    return records
+    return select_records(read_strokes_json(Path(path)), filters, path)
 
 
 def align(probs_of, spans: list[tuple[int, int]], priors: list[float], n: int, label: str) -> list[tuple[int, int]] | None:
