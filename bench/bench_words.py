@@ -276,6 +276,8 @@ def main() -> int:
     parser.add_argument("--pen", type=float, default=PEN,
                         help=f"pen width of the pen-written words, as a share of the letter height (default {PEN})")
     parser.add_argument("--model", default=None)
+    parser.add_argument("--word-model", default="default",
+                        help="word model file, or 'none' to read with the letter model alone (default: the shipped one)")
     args = parser.parse_args()
     data = shared_data_dir()
     if not (data / "README.md").is_file():
@@ -283,8 +285,9 @@ def main() -> int:
         return 1
     from handwriting.recognize import Recognizer
 
-    rec = Recognizer(args.model)
-    print(f"model {rec.path} version {rec.version}")
+    rec = Recognizer(args.model, word_model=None if args.word_model == "none" else args.word_model)
+    print(f"model {rec.path} version {rec.version}; word model "
+          f"{rec.word_model.path if rec.word_model else 'none (letters alone)'}")
     parts = args.only or ["composed", "strokes", "names", "cards", "debris"]
     for part in parts:
         t = time.perf_counter()

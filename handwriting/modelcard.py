@@ -54,14 +54,19 @@ def _pct(value) -> str:
     return f"{100 * value:.1f} %" if isinstance(value, (int, float)) else str(value)
 
 
+LETTER_TASK = "handwritten capital letters A-Z, 28x28 grey images (white ink on black)"
+
+
 def to_markdown(card: dict) -> str:
     """A short human-readable page of the card."""
     lines = [f"# Model card: {card.get('model_file', 'model')}", "",
              f"- Version: `{card.get('version', '?')}`",
              f"- Created: {card.get('created', '?')}",
-             f"- Task: handwritten capital letters A-Z, 28x28 grey images (white ink on black)",
-             f"- Uncertainty threshold: {card.get('uncertainty_threshold', DEFAULT_THRESHOLD):.3f} "
-             "(answers below it are marked uncertain)", ""]
+             f"- Task: {card.get('task', LETTER_TASK)}"]
+    if "task" not in card or "uncertainty_threshold" in card:
+        lines.append(f"- Uncertainty threshold: {card.get('uncertainty_threshold', DEFAULT_THRESHOLD):.3f} "
+                     "(answers below it are marked uncertain)")
+    lines.append("")
     if card.get("command"):
         lines += ["Produced by:", "", f"    {card['command']}", ""]
     lines += ["## Training data", "", "| source | images | licence |", "|---|---:|---|"]
@@ -77,8 +82,10 @@ def to_markdown(card: dict) -> str:
         lines += [f"- {k}: {v}" for k, v in training.items()]
     metrics = card.get("metrics", {})
     if metrics:
-        lines += ["", "## Accuracy (top-1) on writers the model never saw", "", "| test set | images | top-1 |",
-                  "|---|---:|---:|"]
+        lines += (["", "## Accuracy (top-1) on writers the model never saw", "", "| test set | images | top-1 |",
+                   "|---|---:|---:|"] if "task" not in card else
+                  ["", "## Words read exactly (raw readings of the word model alone)", "", "| test set | words | exact |",
+                   "|---|---:|---:|"])
         for name, m in metrics.items():
             if isinstance(m, dict) and "accuracy" in m:
                 lines.append(f"| {name} | {m.get('count', '')} | {_pct(m['accuracy'])} |")

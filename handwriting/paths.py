@@ -36,6 +36,12 @@ def default_model_path() -> Path:
     return _setting("HANDWRITING_MODEL", models_dir() / "handwriting.keras")
 
 
+def default_word_model_path() -> Path:
+    """The word model read beside the letter model when it exists (`HANDWRITING_WORD_MODEL`
+    overrides; `handwriting.word_model`)."""
+    return _setting("HANDWRITING_WORD_MODEL", models_dir() / "words.keras")
+
+
 def local_models_dir() -> Path:
     """Where user training runs save models; git-ignored and never the shipped model."""
     return models_dir() / "local"

@@ -9,7 +9,9 @@ Words and lines are cut into pieces by `handwriting.segment` (a word drawn as pe
 piece per stroke); which pieces make one letter is decided here, by the model: every run of up
 to four neighbouring pieces is read, and the split of the line with the best total score wins
 (a broken E stays one letter, touching letters separate where the column profile allows it and
-the letters read better apart).
+the letters read better apart). With a word model (`handwriting.word_model`, the shipped one by
+default), its most probable texts for the line compete with that reading (`weigh`): it reads
+overlapping pen letters that no cut of the picture separates.
 """
 
 from __future__ import annotations
@@ -21,18 +23,22 @@ from pathlib import Path
 import numpy as np
 
 from handwriting import LETTERS
+from handwriting.alignment import Candidates, align_scored, best_split
 from handwriting.lexicon import Lexicon
 from handwriting.modelcard import DEFAULT_THRESHOLD, load_card
-from handwriting.paths import default_model_path
-from handwriting.preprocess import (TEXT_SIDE, NoInkError, Preprocessed, extract_ink,
+from handwriting.paths import default_model_path, default_word_model_path
+from handwriting.preprocess import (TEXT_SIDE, NoInkError, Preprocessed, extract_ink, letter_from_ink,
                                     preprocess_image)
-from handwriting.segment import (MAX_GROUP, Line, find_lines, group_image, main_line, stroke_line,
+from handwriting.segment import (Line, find_lines, group_image, line_ink, main_line, stroke_line,
                                   word_breaks, word_strokes)
 from handwriting.strokes import DEFAULT_PEN_WIDTH, render_strokes
+from handwriting.word_model import beam_search, greedy, sequence_log_probability, strip
 
 NOTHING = "nothing to read"
 LETTER_PENALTY = 0.1   # log-score cost of each letter: fewer, better-read letters win ties
 BATCH = 512
+WORD_MODEL_WEIGHT = 1.5  # the letter model's split against the word model's log-probability (bench/tune_words.py)
+UNCUT = 4.0            # a text no split of the pieces reads as scores this much below the letter model's own
 
 
 @dataclass
@@ -81,7 +87,9 @@ def _is_strokes(source) -> bool:
 class Recognizer:
     """A model and its card, loaded once; reads letters, words and lines of text."""
 
-    def __init__(self, model_path: str | Path | None = None):
+    def __init__(self, model_path: str | Path | None = None, word_model: str | Path | None = "default"):
+        """`word_model`: a word model file (`handwriting.word_model`) weighed in when reading words
+        and lines; "default" takes the shipped one if it is there, None reads with letters only."""
         # TensorFlow loads here, only when a model is really needed.
         from handwriting.evaluate import load_keras_model
         from handwriting.model import compiled_predictor
@@ -94,6 +102,13 @@ class Recognizer:
         self.threshold = float(self.card.get("uncertainty_threshold", DEFAULT_THRESHOLD))
         self.letters = str(self.card.get("letters", LETTERS))
         self._call = compiled_predictor(self.model)
+        if word_model == "default":
+            word_model = default_word_model_path() if default_word_model_path().is_file() else None
+        self.word_model = None
+        if word_model is not None:
+            from handwriting.word_model import WordModel
+
+            self.word_model = WordModel(Path(word_model))
 
     # ------------------------------------------------------------------------------ letters
 
@@ -110,10 +125,12 @@ class Recognizer:
         out = [np.asarray(self._call(x[i:i + BATCH])) for i in range(0, len(x), BATCH)]
         return np.concatenate(out).astype(np.float32)
 
-    def _reading(self, probs: np.ndarray, top_k: int, pre: Preprocessed | None) -> LetterReading:
+    def _reading(self, probs: np.ndarray, top_k: int, pre: Preprocessed | None, letter: str | None = None) -> LetterReading:
+        """A letter's reading from its probabilities; `letter` when the word reader chose another
+        than the most probable (its confidence is then that letter's probability)."""
         order = np.argsort(-probs)[:max(1, top_k)]
         top = [(self.letters[i], float(probs[i])) for i in order]
-        letter, confidence = top[0]
+        letter, confidence = (letter, float(probs[self.letters.index(letter)])) if letter else top[0]
         uncertain = confidence < self.threshold
         return LetterReading(letter, confidence, top, uncertain, pre,
                              f"uncertain: below the threshold {self.threshold:.2f}" if uncertain else "")
@@ -164,57 +181,137 @@ class Recognizer:
 
     # ------------------------------------------------------------------------------ words
 
+    def candidates(self, page, line: Line) -> Candidates:
+        """Every readable run of up to MAX_GROUP pieces of `line`, read in one batch."""
+        spans, images, boxes, priors = [], [], [], []
+        for i, j in line.spans():
+            image, box, prior = group_image(page, line, i, j)
+            if image is not None:
+                spans.append((i, j))
+                images.append(image)
+                boxes.append(box)
+                priors.append(prior)
+        probs = self.probabilities(np.stack(images)) if images else np.zeros((0, len(self.letters)), np.float32)
+        return Candidates(spans, images, boxes, priors, probs, len(line.pieces))
+
+    def _letter_split(self, line: Line, cands: Candidates) -> list[tuple[int, int]]:
+        """The letter model's own reading: the split of the line with the best total score."""
+        scores = {}
+        for k, (i, j) in enumerate(cands.spans):
+            best_letter = self.letters[int(cands.probs[k].argmax())]
+            wide = line.width_cost(cands.boxes[k], best_letter) if j - i > 1 else 0.0
+            scores[(i, j)] = math.log(max(float(cands.probs[k].max()), 1e-9)) + cands.priors[k] - wide - LETTER_PENALTY
+        return best_split(scores, cands.pieces)
+
+    def text_scores(self, page, line: Line, cands: Candidates, own: str):
+        """The texts the word reader weighs for one line: the letter model's own reading `own` and
+        the word model's most probable texts, each with its word-model log-probability and its best
+        split of the pieces (runs, score) or None when no split reads as it. Returns (own's split
+        score, {text: (log p, split)}, word-model log-probabilities, strip geometry), or None when
+        the line gives no strip."""
+        try:
+            ink_strip, scale, (left, top) = strip(line_ink(page, line))
+        except ValueError:
+            return None
+        log_probs = self.word_model.log_probs(ink_strip[None])[0]
+
+        def split_as(text):
+            return align_scored(lambda k: cands.probs[k], cands.spans, cands.priors, cands.pieces, text, LETTER_PENALTY)
+
+        scored = {text: (sequence_log_probability(log_probs, text), split_as(text))
+                  for text in {own} | {t for t, _ in beam_search(log_probs)} if text}
+        own_split = scored[own][1][1] if scored[own][1] else -math.inf
+        return own_split, scored, log_probs, (scale, left, top)
+
+    @staticmethod
+    def weigh(own: str, own_split: float, scored: dict, weight: float = WORD_MODEL_WEIGHT, uncut: float = UNCUT) -> str:
+        """The text with the best word-model log-probability + `weight` x its split score (a text no
+        split reads as, e.g. letters fused into one blob, scores `uncut` below the letter model's own)."""
+        def total(text):
+            logp, split = scored[text]
+            return logp + weight * (max(split[1], own_split - uncut) if split else own_split - uncut)
+        return max(sorted(scored), key=total) if scored else own
+
+    def _word_model_reading(self, page, line: Line, cands: Candidates, own: str):
+        """The word model's text when it wins over the letter model's reading `own` (`weigh`):
+        (text, its runs of pieces or None, word-model log-probabilities, strip geometry); else None."""
+        found = self.text_scores(page, line, cands, own)
+        if found is None:
+            return None
+        own_split, scored, log_probs, geometry = found
+        best = self.weigh(own, own_split, scored)
+        if best == own:
+            return None
+        split = scored[best][1]
+        return best, split[0] if split else None, log_probs, geometry
+
     def _read_line(self, line: Line, page, top_k: int, lexicon: Lexicon | None) -> WordReading:
-        """Choose the letters of one line of pieces (best-scoring split) and read them."""
-        n = len(line.pieces)
-        spans = line.spans()
-        images, boxes, priors = [], [], []
-        for i, j in spans:
-            img, box, prior = group_image(page, line, i, j)
-            images.append(img)
-            boxes.append(box)
-            priors.append(prior)
-        probs = self.probabilities(np.stack(images)) if images else np.zeros((0, 26))
-        score = {}
-        for k, (i, j) in enumerate(spans):
-            if images[k] is None:
-                continue
-            best_letter = self.letters[int(probs[k].argmax())]
-            wide = line.width_cost(boxes[k], best_letter) if j - i > 1 else 0.0
-            score[(i, j)] = math.log(max(float(probs[k].max()), 1e-9)) + priors[k] - wide - LETTER_PENALTY
-        # Best split of pieces 0..n into consecutive runs (dynamic programming).
-        best = [-math.inf] * (n + 1)
-        back = [0] * (n + 1)
-        best[0] = 0.0
-        for j in range(1, n + 1):
-            for i in range(max(0, j - MAX_GROUP), j):
-                s = score.get((i, j))
-                if s is not None and best[i] + s > best[j]:
-                    best[j], back[j] = best[i] + s, i
-        cuts, j = [], n
-        while j > 0:
-            cuts.append((back[j], j))
-            j = back[j]
-        cuts.reverse()
-        index = {span: k for k, span in enumerate(spans)}
-        breaks = word_breaks([boxes[index[span]] for span in cuts], line.height)
-        letters, letter_boxes, text = [], [], []
+        """Choose the letters of one line of pieces and read them."""
+        cands = self.candidates(page, line)
+        index = cands.index()
+        cuts = self._letter_split(line, cands)
+        forced = None  # the word model's text, when it wins
+        if self.word_model is not None and cuts:
+            own = "".join(self.letters[int(cands.probs[index[span]].argmax())] for span in cuts)
+            found = self._word_model_reading(page, line, cands, own)
+            if found is not None and found[1] is None:
+                text, _, log_probs, geometry = found
+                return self._frame_reading(page, line, text, log_probs, geometry, top_k, lexicon)
+            if found is not None:
+                forced, cuts = found[0], found[1]
+        breaks = word_breaks([cands.boxes[index[span]] for span in cuts], line.height)
+        letters, letter_boxes, text, probs_of = [], [], [], []
         for a, (i, j) in enumerate(cuts):
             k = index[(i, j)]
             if a and (line.space_before(i) or a in breaks):
                 text.append(" ")
-            reading = self._reading(probs[k], top_k, Preprocessed(images[k], bbox=page.to_input(boxes[k])))
+            reading = self._reading(cands.probs[k], top_k, Preprocessed(cands.images[k], bbox=page.to_input(cands.boxes[k])),
+                                    letter=forced[a] if forced else None)
             letters.append(reading)
-            letter_boxes.append(page.to_input(boxes[k]))
+            letter_boxes.append(page.to_input(cands.boxes[k]))
+            probs_of.append(cands.probs[k])
             text.append(reading.letter)
-        raw = "".join(text)
+        return self._word_reading("".join(text), letters, letter_boxes, probs_of, lexicon, line)
+
+    def _frame_reading(self, page, line: Line, text: str, log_probs: np.ndarray, geometry,
+                       top_k: int, lexicon: Lexicon | None) -> WordReading:
+        """The word model's text where no split of the pieces reads as it: each letter is placed
+        at the columns where the word model reads it, and read with its probabilities there (no
+        spaces: the word model reads letters only)."""
+        scale, left, _ = geometry
+        _, columns = greedy(log_probs)
+        if len(columns) != len(text):  # a beam text: place its letters evenly instead
+            columns = list(np.linspace(0, len(log_probs) - 1, len(text) + 2)[1:-1].round().astype(int))
+        ink_left = min(p.left for p in line.pieces)
+        ink_right = max(p.right for p in line.pieces)
+        y0, y1 = min(p.top for p in line.pieces), max(p.bottom for p in line.pieces)
+        # Column c is strip pixels 4c..4c+3, and the line's ink starts at strip pixel 2: its centre,
+        # 4c + 2, is 4c strip pixels into the ink.
+        xs = [left + 4 * c / scale for c in columns]
+        edges = [ink_left] + [int((a + b) / 2) for a, b in zip(xs, xs[1:])] + [ink_right]
+        letters, boxes, probs_of = [], [], []
+        ink = line_ink(page, line)
+        for a, c in enumerate(text):
+            probs = np.exp(log_probs[columns[a], 1:])
+            probs = (probs / probs.sum()).astype(np.float32)
+            box = (int(edges[a]), y0, int(max(edges[a + 1], edges[a] + 1)), y1)
+            try:
+                image = letter_from_ink(ink[box[1]:box[3], box[0]:box[2]])[0]
+                pre = Preprocessed(image, bbox=page.to_input(box), notes=["cut where the word model reads it"])
+            except ValueError:
+                pre = None
+            letters.append(self._reading(probs, top_k, pre, letter=c))
+            boxes.append(page.to_input(box))
+            probs_of.append(probs)
+        return self._word_reading(text, letters, boxes, probs_of, lexicon, line)
+
+    def _word_reading(self, raw: str, letters: list[LetterReading], boxes, probs_of, lexicon, line: Line) -> WordReading:
         confidence = float(np.prod([r.confidence for r in letters])) if letters else 0.0
         word, correction = raw, None
         if lexicon is not None and letters:
-            word, correction = lexicon.correct_text(raw, [r for r in letters], probs_of=[
-                probs[index[span]] for span in cuts])
+            word, correction = lexicon.correct_text(raw, list(letters), probs_of=probs_of)
         return WordReading(word, raw, correction, confidence, any(r.uncertain for r in letters),
-                           letters, letter_boxes, "", list(line.notes))
+                           letters, boxes, "", list(line.notes))
 
     def _page(self, source):
         """The ink of a picture or of pen strokes, and for strokes one piece per stroke (None for a

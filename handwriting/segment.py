@@ -467,6 +467,14 @@ def group_image(page: InkImage, line: Line, i: int, j: int):
     return image, (l0 + bl, t0 + bt, l0 + br, t0 + bb), prior
 
 
+def line_ink(page: InkImage, line: Line) -> np.ndarray:
+    """The page's soft ink of one line's pieces only (their edges kept), zero elsewhere."""
+    own = np.zeros(page.mask.shape, dtype=bool)
+    for p in line.pieces:
+        own[p.top:p.bottom, p.left:p.right] |= p.mask
+    return page.ink * ndimage.binary_dilation(own, iterations=2)
+
+
 def render_word_strokes(strokes, letter_height: float = 64.0, pen_ratio: float = 0.11) -> InkImage:
     """Pen trajectories of a word -> an InkImage (white ink on black), about 64 pixels high.
 

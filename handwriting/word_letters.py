@@ -16,16 +16,16 @@ the letters are; the label says what they are.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import numpy as np
 
 from handwriting import LETTERS
+from handwriting.alignment import align
 from handwriting.data import read_strokes_json, select_records, split_filters
 from handwriting.dataset import Dataset
 from handwriting.preprocess import TEXT_SIDE, NoInkError, extract_ink
-from handwriting.segment import MAX_GROUP, group_image, main_line, strokes_on_paper
+from handwriting.segment import main_line, strokes_on_paper
 
 MIN_PROBABILITY = 0.02   # each aligned letter must read at least this much as itself
 PEN_RATIOS = (0.08, 0.11, 0.14)  # the word drawn with a finer and a broader pen too
@@ -36,37 +36,6 @@ def read_words(spec: str | Path) -> list[dict]:
     `strokes_words.json?writer=unipen:hpp/*`. Raises DataError naming the file and record."""
     path, filters = split_filters(spec)
     return select_records(read_strokes_json(Path(path)), filters, path)
-
-
-def align(probs_of, spans: list[tuple[int, int]], priors: list[float], n: int, label: str) -> list[tuple[int, int]] | None:
-    """The split of pieces 0..n into len(label) runs that reads best as `label` (None if none can).
-
-    `probs_of(k)` is the 26 probabilities of candidate `spans[k]`; `priors[k]` its geometry prior.
-    """
-    index = {span: k for k, span in enumerate(spans)}
-    m = len(label)
-    best = {(0, 0): 0.0}
-    back: dict[tuple[int, int], int] = {}
-    for j in range(1, n + 1):
-        for t in range(1, m + 1):
-            score, arg = -math.inf, None
-            for i in range(max(0, j - MAX_GROUP), j):
-                k = index.get((i, j))
-                if k is None or (i, t - 1) not in best:
-                    continue
-                s = best[(i, t - 1)] + math.log(max(float(probs_of(k)[LETTERS.index(label[t - 1])]), 1e-9)) + priors[k]
-                if s > score:
-                    score, arg = s, i
-            if arg is not None:
-                best[(j, t)], back[(j, t)] = score, arg
-    if (n, m) not in best:
-        return None
-    runs, j = [], n
-    for t in range(m, 0, -1):
-        i = back[(j, t)]
-        runs.append((i, j))
-        j = i
-    return runs[::-1]
 
 
 def align_word(rec, image, label: str) -> tuple[list[np.ndarray], list[int], list[np.ndarray]] | None:
@@ -81,30 +50,24 @@ def align_word(rec, image, label: str) -> tuple[list[np.ndarray], list[int], lis
     line = main_line(page)
     if line is None or len(line.pieces) < len(label):
         return None
-    spans, images, priors = [], [], []
-    for i, j in line.spans():
-        img, _, prior = group_image(page, line, i, j)
-        if img is not None:
-            spans.append((i, j))
-            images.append(img)
-            priors.append(prior)
-    if not spans:
+    cands = rec.candidates(page, line)
+    if not cands.spans:
         return None
-    probs = rec.probabilities(np.stack(images))
-    runs = align(lambda k: probs[k], spans, priors, len(line.pieces), label)
+    runs = align(lambda k: cands.probs[k], cands.spans, cands.priors, cands.pieces, label)
     if runs is None:
         return None
-    index = {span: k for k, span in enumerate(spans)}
-    p_true = [float(probs[index[r]][LETTERS.index(c)]) for r, c in zip(runs, label)]
+    index = cands.index()
+    p_true = [float(cands.probs[index[r]][LETTERS.index(c)]) for r, c in zip(runs, label)]
     if min(p_true) < MIN_PROBABILITY:
         return None
-    letters = [images[index[r]] for r in runs]
+    letters = [cands.images[index[r]] for r in runs]
     owner = np.zeros(len(line.pieces), int)
     for t, (i, j) in enumerate(runs):
         owner[i:j] = t
     chosen = set(runs)
     # A candidate holding pieces of two letters is no letter here.
-    not_letters = [images[k] for k, (i, j) in enumerate(spans) if (i, j) not in chosen and owner[i] != owner[j - 1]]
+    not_letters = [cands.images[k] for k, (i, j) in enumerate(cands.spans)
+                   if (i, j) not in chosen and owner[i] != owner[j - 1]]
     return letters, [LETTERS.index(c) for c in label], not_letters
 
 

@@ -1,7 +1,7 @@
 """The data-science notebooks run top to bottom on a fresh kernel.
 
 01 and 02 are quick with their defaults (the embedded synthetic data), so nbval runs them as a new
-user would; 03 (training) and 04 (evaluation) run through papermill with tiny parameters. The
+user would; 03 (training), 04 (evaluation) and 05 (words) run through papermill with tiny parameters. The
 notebooks are stored without outputs and with one `parameters` cell whose defaults need no download.
 """
 
@@ -18,7 +18,7 @@ import pytest
 from handwriting.paths import PROJECT_ROOT, default_model_path
 
 NOTEBOOKS = PROJECT_ROOT / "notebooks"
-STORY = ["01_eda.ipynb", "02_features.ipynb", "03_training.ipynb", "04_evaluation.ipynb"]
+STORY = ["01_eda.ipynb", "02_features.ipynb", "03_training.ipynb", "04_evaluation.ipynb", "05_words.ipynb"]
 QUICK = ["01_eda.ipynb", "02_features.ipynb"]
 
 
@@ -64,6 +64,7 @@ def test_parameters_are_the_documented_ones():
     # Training never writes the shipped model unless told to.
     assert training["model_path"] == '"models/local/handwriting.keras"'
     assert parameters("04_evaluation.ipynb")["model_path"] == '"models/handwriting.keras"'
+    assert parameters("05_words.ipynb")["model_path"] == '"models/local/words.keras"'
 
 
 def test_training_parameters_are_all_training_config_fields():
@@ -111,3 +112,15 @@ def test_evaluation_notebook_evaluates_a_model(tmp_path):
     assert len(outputs(nb, "image/png")) >= 6
     tables = "".join(o["data"]["text/plain"] for o in outputs(nb, "text/html"))
     assert "top-3 accuracy" in tables and "read as" in tables
+
+
+@pytest.mark.slow
+def test_words_notebook_trains_a_word_model_and_compares_the_readers(tmp_path):
+    model_path = tmp_path / "models" / "words.keras"
+    nb = execute("05_words.ipynb", tmp_path, words=300, epochs=1, words_per_epoch=256, model_path=str(model_path))
+    assert model_path.is_file()
+    card = json.loads(model_path.with_suffix(".json").read_text())
+    assert card["params"]["words"] == 300 and card["task"].startswith("words")
+    assert len(outputs(nb, "image/png")) == 2          # composed words, and words it never saw
+    tables = "".join(o["data"]["text/plain"] for o in outputs(nb, "text/html"))
+    assert "letters alone" in tables and "with the word model" in tables

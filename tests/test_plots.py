@@ -310,3 +310,13 @@ def test_per_source_draws_top1_and_top3_with_counts():
 def test_letter_colours_are_26_distinct():
     colours = plots.letter_colours()
     assert len(colours) == 26 and len(set(map(tuple, colours))) == 26
+
+
+def test_strips_caption_each_word_and_leave_spare_panels_blank():
+    images = np.zeros((3, 32, 256), np.uint8)
+    images[1, 4:28, 2:60] = 255
+    fig = rendered(plots.strips(images, ["AB", "CDE", "F"], columns=2))
+    shown = [ax for ax in fig.axes if ax.get_images()]
+    assert [ax.get_xlabel() for ax in shown] == ["AB", "CDE", "F"]
+    assert shown[1].get_images()[0].get_array().max() == 255
+    assert len(fig.axes) == 4 and not fig.axes[3].axison  # 3 words in a 2-column grid

@@ -41,6 +41,23 @@ def letter_strokes(letter: str) -> list:
     return [[[x * 100, y * 100] for x, y in s] for s in STROKES[letter]]
 
 
+# ------------------------------------------------------------------------------ weighing two readers
+
+def test_weigh_trusts_the_cuts_unless_the_word_model_is_surer_by_more_than_they_disagree():
+    from handwriting.recognize import Recognizer
+
+    weigh = Recognizer.weigh
+    # The word model prefers CLEAR, the letter model's split of the pieces CLFAR: the sum decides.
+    scored = {"CLFAR": (-3.0, ([(0, 1)], -1.0)), "CLEAR": (-0.5, ([(0, 1)], -1.5))}
+    assert weigh("CLFAR", -1.0, scored, weight=2.0, uncut=6.0) == "CLEAR"    # -0.5 - 3 > -3 - 2
+    assert weigh("CLFAR", -1.0, scored, weight=10.0, uncut=6.0) == "CLFAR"   # the cuts count more
+    # A text no split gives (fused letters) scores `uncut` below the own split.
+    fused = {"OO": (-4.0, ([(0, 1), (1, 2)], -2.0)), "OOO": (-0.2, None)}
+    assert weigh("OO", -2.0, fused, weight=1.0, uncut=2.0) == "OOO"          # -0.2 - 4 > -4 - 2
+    assert weigh("OO", -2.0, fused, weight=1.0, uncut=6.0) == "OO"           # -0.2 - 8 < -6
+    assert weigh("A", -1.0, {}) == "A"
+
+
 # ------------------------------------------------------------------------------ the model call
 
 def test_batched_and_single_calls_agree(rec):

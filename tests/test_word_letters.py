@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 
 from handwriting import LETTERS
+from handwriting.alignment import align
 from handwriting.dataset import DataError
 from handwriting.segment import strokes_on_paper
-from handwriting.word_letters import align, align_word, read_words, word_letters
+from handwriting.word_letters import align_word, read_words, word_letters
 from tests.test_recognize import rec  # noqa: F401  (the model fixture)
 from tests.test_segment import strokes_word
 

@@ -1,0 +1,113 @@
+"""How much the word reader trusts the word model against the letter model's cuts: a grid.
+
+    .venv/bin/python bench/tune_words.py [--word-model PATH]
+
+For every line it scores the letter model's own reading and the word model's most probable texts
+once (`Recognizer.text_scores`), then re-chooses the text for each (weight, uncut) pair of the
+grid (`Recognizer.weigh`). The pen-written words of strokes_words.json are dealt by writer into
+two halves: the grid is chosen on half A plus 200 composed words (a), and reported on half B,
+which it never saw, against reading with letters alone (weight = infinity) in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import bench_words  # noqa: E402
+from handwriting.paths import shared_data_dir  # noqa: E402
+from handwriting.segment import main_line, strokes_on_paper  # noqa: E402
+
+WEIGHTS = (0.5, 1.0, 1.5, 2.0, 3.0, 5.0)
+UNCUTS = (2.0, 4.0, 6.0, 10.0, 1e9)
+
+
+def line_scores(rec, picture):
+    """(own reading, own split score, {text: (log p, split)}) of a word picture's main line."""
+    page, _ = rec._page(picture)
+    line = main_line(page)
+    if line is None:
+        return None
+    cands = rec.candidates(page, line)
+    index = cands.index()
+    own = "".join(rec.letters[int(cands.probs[index[s]].argmax())] for s in rec._letter_split(line, cands))
+    found = rec.text_scores(page, line, cands, own)
+    return None if found is None else (own, found[0], found[1])
+
+
+def composed_pictures(count: int):
+    """The (a) words of bench_words.bench_composed, captured instead of read."""
+    caught = []
+
+    class Capture:
+        def read_word(self, picture, **_):
+            caught.append(picture)
+            return type("R", (), {"raw": ""})()
+
+        def probabilities(self, x):
+            return np.zeros((len(x), 26))
+
+    truths = []
+    add = bench_words.Score.add
+
+    def keep(self, truth, got):
+        if not self.name.startswith("    "):
+            truths.append(truth)
+        add(self, truth, got)
+
+    bench_words.Score.add = keep
+    try:
+        bench_words.bench_composed(Capture(), shared_data_dir(), count)
+    finally:
+        bench_words.Score.add = add
+    return list(zip(truths, caught))
+
+
+def exact(rec, rows, weight, uncut) -> float:
+    ok = [truth == (rec.weigh(own, split, scored, weight, uncut) if weight < np.inf else own)
+          for truth, (own, split, scored) in rows]
+    return 100 * float(np.mean(ok))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--word-model", default="default")
+    args = parser.parse_args()
+    from handwriting.recognize import Recognizer
+
+    rec = Recognizer(word_model=args.word_model)
+    if rec.word_model is None:
+        print("no word model (train one: .venv/bin/python bench/ship_words.py)")
+        return 1
+    words = json.loads((shared_data_dir() / "strokes_words.json").read_text())
+    half = {"A": [], "B": []}
+    for w in words:
+        scores = line_scores(rec, strokes_on_paper(w["strokes"]))
+        if scores is not None:
+            half["AB"[zlib.crc32(w["writer"].encode()) % 2]].append((w["label"], scores))
+    composed = [(t, s) for t, p in composed_pictures(200) if (s := line_scores(rec, p)) is not None]
+    tune = half["A"] + composed
+    grid = {(w, u): exact(rec, tune, w, u) for w in WEIGHTS for u in UNCUTS}
+    print(f"grid on half A of the pen-written words ({len(half['A'])}) + {len(composed)} composed words, % exact:")
+    print("weight \\ uncut " + " ".join(f"{u:>7g}" for u in UNCUTS))
+    for w in WEIGHTS:
+        print(f"{w:>14g} " + " ".join(f"{grid[(w, u)]:7.1f}" for u in UNCUTS))
+    w, u = max(grid, key=grid.get)
+    print(f"best: weight {w:g}, uncut {u:g}")
+    for name, rows in (("half A (tuned on)", half["A"]), ("half B (never tuned on)", half["B"]),
+                       ("composed words (a)", composed)):
+        print(f"{name}, {len(rows)} words: {exact(rec, rows, w, u):.1f} % exact with the word model, "
+              f"{exact(rec, rows, np.inf, u):.1f} % with letters alone (the baseline)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

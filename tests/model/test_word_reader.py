@@ -1,0 +1,86 @@
+"""The word reader with the shipped word model, on real pen-written words nobody on the team wrote.
+
+The word model reads along the line; the reader weighs its texts against the letter model's cuts
+(`Recognizer.weigh`). It must read real words better than the letters alone, and a text it reads
+where no cut of the picture gives it (letters fused into one blob) must still come back as letters
+with boxes, probabilities and top-k, like any other reading.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from handwriting.paths import default_word_model_path
+from handwriting.segment import strokes_on_paper
+from tests.test_recognize import rec  # noqa: F401  (the model fixture)
+
+pytestmark = pytest.mark.shared
+SAMPLE = 160
+FRAME_NOTE = "cut where the word model reads it"
+
+
+@pytest.fixture(scope="module")
+def letters_only(rec):  # noqa: F811
+    from handwriting.recognize import Recognizer
+
+    return Recognizer(rec.path, word_model=None)
+
+
+@pytest.fixture(scope="module")
+def words(shared_data):
+    every = json.loads((shared_data / "strokes_words.json").read_text())
+    return [every[i] for i in np.random.default_rng(0).choice(len(every), SAMPLE, replace=False)]
+
+
+@pytest.fixture(scope="module")
+def readings(rec, letters_only, words):  # noqa: F811
+    """(label, picture, reading with the word model, reading with letters alone) per word."""
+    assert rec.word_model is not None, f"the shipped word model {default_word_model_path()} is missing"
+    out = []
+    for w in words:
+        picture = strokes_on_paper(w["strokes"])
+        out.append((w["label"], picture, rec.read_word(picture), letters_only.read_word(picture)))
+    return out
+
+
+def test_the_word_model_reads_real_pen_words_better_than_letters_alone(readings):
+    both = np.mean([label == r.raw.replace(" ", "") for label, _, r, _ in readings])
+    alone = np.mean([label == r.raw.replace(" ", "") for label, _, _, r in readings])
+    print(f"\n{SAMPLE} pen-written words on paper: {100 * both:.1f} % exact with the word model, "
+          f"{100 * alone:.1f} % with letters alone")
+    assert both >= alone + 0.05
+    assert both >= 0.6
+
+
+def test_without_a_word_model_the_reader_keeps_the_letter_models_reading(readings, letters_only):
+    assert letters_only.word_model is None
+    changed = [label for label, _, r, alone in readings if r.raw != alone.raw]
+    assert changed  # the word model does change readings ...
+    # ... and where it does, it is right more often than the letters alone.
+    gained = sum(label == r.raw.replace(" ", "") for label, _, r, a in readings if r.raw != a.raw)
+    lost = sum(label == a.raw.replace(" ", "") for label, _, r, a in readings if r.raw != a.raw)
+    assert gained > 2 * lost
+
+
+def test_a_text_read_where_no_cut_gives_it_comes_back_as_well_formed_letters(readings, rec):  # noqa: F811
+    uncut = [(label, picture, r) for label, picture, r, _ in readings
+             if any(FRAME_NOTE in (x.preprocessed.notes if x.preprocessed else []) for x in r.letters)]
+    assert uncut, "no word was read where the cuts could not follow (fused letters)"
+    for label, picture, r in uncut:
+        assert len(r.letters) == len(r.boxes) == len(r.raw.replace(" ", ""))
+        lefts = [b[0] for b in r.boxes]
+        assert lefts == sorted(lefts)
+        h, w = picture.shape
+        assert all(0 <= b[0] < b[2] <= w + 1 and 0 <= b[1] < b[3] <= h + 1 for b in r.boxes)
+        for letter in r.letters:
+            probs = dict(letter.top_k)
+            # the letter's own probability; in the top-k unless k others are more probable
+            assert probs.get(letter.letter, letter.confidence) == pytest.approx(letter.confidence)
+            assert letter.letter in probs or letter.confidence <= min(probs.values())
+            assert letter.uncertain == (letter.confidence < rec.threshold)
+            assert letter.preprocessed is None or letter.preprocessed.image.shape == (28, 28)
+        assert r.confidence == pytest.approx(np.prod([x.confidence for x in r.letters]))
+        json.dumps(r.to_dict())
