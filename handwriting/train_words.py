@@ -126,7 +126,8 @@ def train_words(config: WordTrainConfig, log=print):
                         "licence": "that of the letters' collection (UNIPEN: CC BY 4.0, Guyon et al., ICPR 1994)"})
     card = {"version": f"{__version__}+words-{_dt.date.today().isoformat()}", "created": _dt.datetime.now().isoformat(timespec="seconds"),
             "task": TASK, "data": sources, "params": config.to_dict(),
-            "training": {"seconds": round(time.time() - started), "words": len(x), "epochs": config.epochs},
+            "training": {"seconds": round(time.time() - started), "words": len(x), "epochs": config.epochs,
+                         "composed words read exactly, per epoch": [round(v, 4) for v in history["validation_exact"]]},
             "metrics": metrics}
     save_card(out, card)
     return model, card

@@ -94,7 +94,10 @@ def composed_words(count: int, pen_letters: list[dict] | None = None, images: np
     rng = np.random.default_rng(seed)
     by_writer: dict[str, dict[str, list]] = {}
     by_letter: dict[str, list] = {}
-    for record in pen_letters or []:
+    for i, record in enumerate(pen_letters or []):
+        if record["label"] not in LETTERS:
+            raise ValueError(f"pen letter {i} (writer {record.get('writer', '?')!r}): label {record['label']!r} "
+                             "is not one capital A-Z")
         by_writer.setdefault(str(record.get("writer", "")), {}).setdefault(record["label"], []).append(record["strokes"])
         by_letter.setdefault(record["label"], []).append(record["strokes"])
     writers = sorted(by_writer)

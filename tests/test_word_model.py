@@ -121,6 +121,10 @@ def test_composed_words_need_every_letter():
         composed_words(5, pen_letters=pen_letters())  # the test strokes hold a few letters only
     with pytest.raises(ValueError, match="needs"):
         composed_words(5)
+    lower = pen_letters()
+    lower[3] = dict(lower[3], label="k")
+    with pytest.raises(ValueError, match=r"pen letter 3 \(writer 'w1'\): label 'k' is not one capital"):
+        composed_words(5, pen_letters=lower)
 
 
 def test_a_pen_word_overlaps_its_letters_sometimes_and_is_wider_with_more_letters():
