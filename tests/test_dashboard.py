@@ -39,6 +39,7 @@ class FakeRecognizer:
             "data": [{"name": "unipen", "count": 38208, "licence": "CC BY 4.0"}],
             "metrics": {"held-out writers": {"count": 4899, "accuracy": 0.931, "top3_accuracy": 0.98}},
             "params": {"epochs": 6}}
+    word_card = None  # no word model
 
     def __init__(self, fail: bool = False):
         self.calls = []
@@ -136,6 +137,18 @@ def test_model_tab_shows_the_card(make_app):
     html = make_app().model.widget.value
     assert "fake-1" in html and "unipen" in html and "CC BY 4.0" in html
     assert "93.1%" in html and "4899" in html
+
+
+def test_model_tab_shows_the_word_models_card_when_there_is_one(make_app):
+    assert "Word model" not in make_app().model.widget.value
+    with_words = FakeRecognizer()
+    with_words.word_card = {"version": "words-1", "task": "words <read along the line>",
+                            "data": [{"name": "unipen", "count": 14369, "licence": "CC BY 4.0"}],
+                            "metrics": {"real pen-written words": {"count": 1416, "accuracy": 0.66}}}
+    html = make_app(with_words).model.widget.value
+    assert html.index("fake-1") < html.index("Word model")   # the letter model's card first
+    assert "words-1" in html and "14369" in html and "66.0%" in html and "1416" in html
+    assert "&lt;read along the line&gt;" in html              # escaped
 
 
 def test_a_foreign_database_file_gives_a_message_and_is_left_alone(tmp_path):

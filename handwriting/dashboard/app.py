@@ -23,7 +23,7 @@ from handwriting.dashboard.style import stylesheet_html
 from handwriting.dashboard.upload import UploadTab
 from handwriting.dashboard.word import WordTab
 from handwriting.modelcard import load_card
-from handwriting.paths import default_model_path
+from handwriting.paths import default_model_path, default_word_model_path
 from handwriting.store import Store, StoreError
 
 TITLES = ("Draw", "Upload", "Word", "History", "Model")
@@ -32,7 +32,7 @@ HISTORY = TITLES.index("History")
 
 class App:
     def __init__(self, store: Store, loader: RecognizerLoader, card: dict, model_path: Path | None = None,
-                 lexicon="builtin"):
+                 lexicon="builtin", word_card: dict | None = None, word_model_path: Path | None = None):
         self.services = Services(store, loader, lexicon)
         # Built in the loader's thread, after the model: ready before the first word is written.
         loader.when_ready(self.services.lexicon)
@@ -41,7 +41,7 @@ class App:
         self.upload = UploadTab(self.services)
         self.word = WordTab(self.services)
         self.history = HistoryTab(self.services)
-        self.model = ModelTab(card, model_path, store.path)
+        self.model = ModelTab(card, model_path, store.path, word_card, word_model_path)
         self.tabs = widgets.Tab(children=[self.draw.widget, self.upload.widget, self.word.widget,
                                           self.history.widget, self.model.widget], titles=TITLES)
         self.tabs.add_class("hw-tabs")
@@ -113,9 +113,12 @@ def build_app(db: str | Path | None = None, model: str | Path | None = None, rec
             store = Store(db)
         except StoreError as exc:
             return Fatal(f"The predictions database cannot be used: {exc}")
+    word_model_path = default_word_model_path()
+    word_card = load_card(word_model_path) if word_model_path.is_file() else None
     if recognizer is not None:
         loader = RecognizerLoader(lambda: recognizer)
         card = getattr(recognizer, "card", None) or load_card(model_path)
+        word_card = getattr(recognizer, "word_card", word_card)
     else:
         def load():
             if not model_path.is_file():
@@ -125,7 +128,7 @@ def build_app(db: str | Path | None = None, model: str | Path | None = None, rec
             return Recognizer(model_path)
         loader = RecognizerLoader(load)
         card = load_card(model_path) if model_path.is_file() else {"version": "no model"}
-    app = App(store, loader, card, model_path, lexicon)
+    app = App(store, loader, card, model_path, lexicon, word_card, word_model_path)
     if warm if warm is not None else os.environ.get("VOILA_PREHEAT") == "True":
         app.warm()
     return app

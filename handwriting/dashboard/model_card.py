@@ -1,5 +1,6 @@
 """The Model tab: the model card - what the model was trained on, how well it reads writers it
-never saw, its version - read from the JSON card beside the model, without loading TensorFlow.
+never saw, its version - read from the JSON card beside the model, without loading TensorFlow;
+and the word model's card when there is one.
 """
 
 from __future__ import annotations
@@ -53,8 +54,37 @@ def card_html(card: dict, model_path: Path | None = None, database: Path | None 
     return "".join(parts)
 
 
+def word_card_html(card: dict, model_path: Path | None = None) -> str:
+    """The word model's card as HTML: what it is, what it learned from, how many words it reads."""
+    rows = [("Version", card.get("version", "?")), ("Model file", model_path.name if model_path else card.get("model_file", "?")),
+            ("Reads", card.get("task", "?"))]
+    summary = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows)
+    data = "".join(f"<tr><td>{esc(d.get('name', '?'))}</td><td class='hw-num'>{esc(d.get('count', ''))}</td>"
+                   f"<td>{esc(d.get('licence', ''))}</td></tr>" for d in card.get("data", []))
+    metrics = "".join(f"<tr><td>{esc(name)}</td><td class='hw-num'>{esc(m.get('count', ''))}</td>"
+                      f"<td class='hw-num'>{_pct(m['accuracy'])}</td></tr>"
+                      for name, m in (card.get("metrics") or {}).items() if isinstance(m, dict) and "accuracy" in m)
+    parts = [f'<div class="hw-card-page hw-word-card" data-version="{esc(card.get("version", ""))}">',
+             '<h3 class="hw-h3">Word model</h3>',
+             note_html("Reads a whole line without cutting it into letters; the Word tab weighs its readings "
+                       "against the letter model's cuts."),
+             f'<table class="hw-table hw-kv">{summary}</table>']
+    if data:
+        parts.append('<h3 class="hw-h3">Its training words were composed from</h3>'
+                     f'<table class="hw-table"><tr><th>source</th><th>letters</th><th>licence</th></tr>{data}</table>')
+    if metrics:
+        parts.append('<h3 class="hw-h3">Words it reads exactly, alone</h3>'
+                     f'<table class="hw-table"><tr><th>test set</th><th>words</th><th>exact</th></tr>{metrics}</table>')
+    parts.append("</div>")
+    return "".join(parts)
+
+
 class ModelTab:
-    def __init__(self, card: dict, model_path: Path | None = None, database: Path | None = None):
-        self.widget = widgets.HTML(card_html(card, model_path, database))
+    def __init__(self, card: dict, model_path: Path | None = None, database: Path | None = None,
+                 word_card: dict | None = None, word_model_path: Path | None = None):
+        html = card_html(card, model_path, database)
+        if word_card:
+            html += word_card_html(word_card, word_model_path)
+        self.widget = widgets.HTML(html)
         self.widget.add_class("hw-tab")
         self.widget.add_class("hw-model")

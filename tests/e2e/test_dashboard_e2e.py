@@ -308,6 +308,7 @@ def test_model_tab_shows_the_card(app_page, model_path):
     card = load_card(model_path)
     text = page.locator(".hw-model").inner_text()
     assert card["version"] in text and "Measured accuracy" in text
+    assert "Word model" in text and "Words it reads exactly" in text  # the shipped word model's card too
     app_page.screenshot("model")
     assert not [e for e in app_page.console_errors if "strokeLine" in e or "undefined" in e], app_page.console_errors
 
