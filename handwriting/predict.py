@@ -27,6 +27,9 @@ from pathlib import Path
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", nargs="+", metavar="FILE", help="image files (PNG, JPEG, HEIC, ...)")
     parser.add_argument("--model", help="a .keras model with its .json card (default: the shipped model)")
+    parser.add_argument("--word-model", dest="word_model", default="default", metavar="PATH",
+                        help="the word model weighed in by --word and --text (default: the shipped one; "
+                             "'none': letters alone)")
     parser.add_argument("--top-k", type=int, default=3, dest="top_k", help="alternatives to show (default 3)")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--word", action="store_true", help="each file is one word of capitals")
@@ -114,7 +117,7 @@ def run(args) -> int:
     if args.lexicon and not (args.word or args.text):
         raise ValueError("--lexicon applies to --word or --text")
     lexicon = Lexicon.coerce(args.lexicon) if args.lexicon else None
-    recognizer = Recognizer(args.model)
+    recognizer = Recognizer(args.model, word_model=None if args.word_model == "none" else args.word_model)
     failed = 0
     for name in args.files:
         path = Path(name)

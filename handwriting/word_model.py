@@ -14,6 +14,8 @@ loss is only needed for training, so the saved file loads with plain `keras.savi
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 from PIL import Image
 
@@ -171,6 +173,8 @@ class WordModel:
         import tensorflow as tf
 
         self.path = path
+        if not Path(path).is_file():
+            raise FileNotFoundError(f"{path}: no word model file (train one: .venv/bin/python bench/ship_words.py)")
         self.model = keras.saving.load_model(path, compile=False)
         shape = tuple(self.model.input_shape[1:])
         if shape != (HEIGHT, WIDTH):

@@ -77,6 +77,8 @@ def test_word_and_text(tmp_path, rec, capsys):  # noqa: F811
     code, results = run_json(capsys, lines, "--text")
     t = results[0]
     assert code == 0 and t["text"] == "TAKE\nKITE" and t["raw"] == "TAKE\nKITE" and len(t["lines"]) == 2
+    code, results = run_json(capsys, word, "--word", "--word-model", "none")  # letters alone
+    assert code == 0 and results[0]["raw"] == "TAKE"
 
 
 def test_human_output(files, capsys):
@@ -95,3 +97,5 @@ def test_bad_options(files, capsys):
     with pytest.raises(SystemExit):
         main(["predict", str(good), "--word", "--text"])
     assert main(["predict", str(good), "--model", str(good.parent / "none.keras")]) == 2
+    assert main(["predict", str(good), "--word", "--word-model", str(good.parent / "none.keras")]) == 2
+    assert "no word model file" in capsys.readouterr().err
