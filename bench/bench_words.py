@@ -132,28 +132,35 @@ def compose(word: str, inks, rng, touching: bool, height: int = 56) -> np.ndarra
     return (np.clip(paper, 0, 1) * 255).astype(np.uint8)
 
 
-def bench_composed(rec, data: Path, count: int, seed: int = 0) -> list[Score]:
-    """Each word is written by one hand: all its letters come from one source, the sources in turn."""
+def composed_pictures(data: Path, count: int, seed: int = 0):
+    """The (a) words in order: (word, source, touching?, picture, its letters' ink). Each word is
+    written by one hand: all its letters come from one source, the sources in turn."""
     from handwriting.lexicon import Lexicon
 
     rng = np.random.default_rng(seed)
     words = [w for n in range(2, 13) for w in Lexicon.builtin("en", top=20000).words.get(n, [])]
     inks = real_letter_inks(data / "real_letters_raw.zip", 40, rng)
     sources = sorted(inks)
-    apart, touch = Score("(a) composed words, letters apart"), Score("(a) composed words, one touching pair")
-    alone = Score("    the same letters read alone (fitted and centred, no segmentation)")
-    per_source = {s: Score(f"    letters apart, words from {s}") for s in sources}
     for k in range(count):
         n = int(rng.integers(2, 13))
         pool = [w for w in words if len(w) == n] or words
         word = pool[rng.integers(len(pool))]
         source = sources[k % len(sources)]
         touching = k % 4 == 3
-        got = rec.read_word(compose(word, inks[source], rng, touching)).raw.replace(" ", "")
+        picture = compose(word, inks[source], rng, touching)
+        yield word, source, touching, picture, compose.pieces
+
+
+def bench_composed(rec, data: Path, count: int, seed: int = 0) -> list[Score]:
+    apart, touch = Score("(a) composed words, letters apart"), Score("(a) composed words, one touching pair")
+    alone = Score("    the same letters read alone (fitted and centred, no segmentation)")
+    per_source: dict[str, Score] = {}  # in the sources' order: words take them in turn
+    for word, source, touching, picture, pieces in composed_pictures(data, count, seed):
+        got = rec.read_word(picture).raw.replace(" ", "")
         (touch if touching else apart).add(word, got)
         if not touching:
-            per_source[source].add(word, got)
-            singles = np.stack([fit_and_center(p)[0] for p in compose.pieces])
+            per_source.setdefault(source, Score(f"    letters apart, words from {source}")).add(word, got)
+            singles = np.stack([fit_and_center(p)[0] for p in pieces])
             alone.add(word, "".join(LETTERS[i] for i in rec.probabilities(singles).argmax(axis=1)))
     return [apart, *per_source.values(), touch, alone]
 

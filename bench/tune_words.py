@@ -43,34 +43,6 @@ def line_scores(rec, picture):
     return None if found is None else (own, found[0], found[1])
 
 
-def composed_pictures(count: int):
-    """The (a) words of bench_words.bench_composed, captured instead of read."""
-    caught = []
-
-    class Capture:
-        def read_word(self, picture, **_):
-            caught.append(picture)
-            return type("R", (), {"raw": ""})()
-
-        def probabilities(self, x):
-            return np.zeros((len(x), 26))
-
-    truths = []
-    add = bench_words.Score.add
-
-    def keep(self, truth, got):
-        if not self.name.startswith("    "):
-            truths.append(truth)
-        add(self, truth, got)
-
-    bench_words.Score.add = keep
-    try:
-        bench_words.bench_composed(Capture(), shared_data_dir(), count)
-    finally:
-        bench_words.Score.add = add
-    return list(zip(truths, caught))
-
-
 def exact(rec, rows, weight, uncut) -> float:
     ok = [truth == (rec.weigh(own, split, scored, weight, uncut) if weight < np.inf else own)
           for truth, (own, split, scored) in rows]
@@ -93,7 +65,8 @@ def main() -> int:
         scores = line_scores(rec, strokes_on_paper(w["strokes"]))
         if scores is not None:
             half["AB"[zlib.crc32(w["writer"].encode()) % 2]].append((w["label"], scores))
-    composed = [(t, s) for t, p in composed_pictures(200) if (s := line_scores(rec, p)) is not None]
+    composed = [(word, s) for word, _, _, picture, _ in bench_words.composed_pictures(shared_data_dir(), 200)
+                if (s := line_scores(rec, picture)) is not None]
     tune = half["A"] + composed
     grid = {(w, u): exact(rec, tune, w, u) for w in WEIGHTS for u in UNCUTS}
     print(f"grid on half A of the pen-written words ({len(half['A'])}) + {len(composed)} composed words, % exact:")
