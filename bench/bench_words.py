@@ -9,7 +9,10 @@
     touching pairs, reported apart.
 (b) strokes: every pen-written word of shared/data/strokes_words.json, rendered as dark ink on
     light paper and read as an image (a minority are written in lower case); and the same words
-    read from their strokes, as the dashboard's pad gives them (one piece per stroke).
+    read from their strokes, as the dashboard's pad gives them (one piece per stroke). When the
+    word model learnt real words (its card names `real_words`), reading all of them flatters it:
+    the words whose writer and text it never saw are reported apart, and
+    bench/word_model_folds.py reads every word with a model that never saw it.
 (c) names: the 300 scanned name fields of shared/data/names/ (printed labels inside the crop);
     letters only are compared (hyphens and spaces dropped on both sides).
 (d) cards: the 40 card photos of shared/data/photos/frames/, read as 3 lines of 5 letters.
@@ -35,9 +38,11 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from handwriting import LETTERS  # noqa: E402
+from handwriting.modelcard import load_card  # noqa: E402
 from handwriting.paths import shared_data_dir  # noqa: E402
 from handwriting.preprocess import NoInkError, extract_ink, fit_and_center, letter_components  # noqa: E402
 from handwriting.segment import PAPER_PEN as PEN, strokes_on_paper  # noqa: E402
+from handwriting.train_words import split_real_words  # noqa: E402
 
 CARD = ["ABCDI", "KOLMR", "EHXWT"]
 
@@ -167,17 +172,34 @@ def bench_composed(rec, data: Path, count: int, seed: int = 0) -> list[Score]:
 
 # ------------------------------------------------------------------------------ (b) pen-written words
 
+def unseen_words(rec, words: list[dict]) -> tuple[list[dict], int] | None:
+    """(the words whose writer and text the reader's word model never saw, how many it trained on),
+    or None when it learnt no real words (its card names no `real_words`)."""
+    params = load_card(rec.word_model.path).get("params", {}) if rec.word_model else {}
+    if not params.get("real_words"):
+        return None
+    train, test = split_real_words(words, params["folds"], tuple(params["held_out"]))
+    return test, len(train)
+
+
 def bench_strokes(rec, data: Path, limit: int | None, pen: float = PEN) -> list[Score]:
     words = json.loads((data / "strokes_words.json").read_text())
+    held = unseen_words(rec, words)
     if limit:
         words = [words[i] for i in np.random.default_rng(0).choice(len(words), limit, replace=False)]
-    score = Score(f"(b) pen-written words of strokes_words.json rendered on paper (pen {pen:g} of the height)")
+    flattered = f" (flattered: the word model trained on {held[1]} of them)" if held else ""
+    score = Score(f"(b) pen-written words of strokes_words.json rendered on paper (pen {pen:g} of the height){flattered}")
     drawn = Score("    the same words read from their pen strokes, as the dashboard's pad gives them (pen 0.11)")
+    unseen = Score("    on paper, the words whose writer and text the word model never saw "
+                   "(all words: bench/word_model_folds.py)")
+    held_ids = {id(w) for w in held[0]} if held else set()
     for w in words:
         got = rec.read_word(strokes_on_paper(w["strokes"], pen=pen)).raw.replace(" ", "")
         score.add(w["label"], got)
+        if id(w) in held_ids:
+            unseen.add(w["label"], got)
         drawn.add(w["label"], rec.read_word(w["strokes"]).raw.replace(" ", ""))
-    return [score, drawn]
+    return [score, drawn] + ([unseen] if held else [])
 
 
 # ------------------------------------------------------------------------------ (c) names, (d) cards

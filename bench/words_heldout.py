@@ -29,16 +29,9 @@ from handwriting.paths import shared_data_dir
 from handwriting.recognize import Recognizer
 from handwriting.segment import strokes_on_paper
 from handwriting.train import train
+from handwriting.train_words import writer_folds
 
 RESULTS = Path(__file__).parent / "results" / "words_heldout.json"
-
-
-def writer_folds(words: list[dict], folds: int) -> dict[str, int]:
-    """Each lab's writers, sorted, dealt into folds in turn (so every fold holds every lab)."""
-    labs = defaultdict(set)
-    for w in words:
-        labs[w["writer"].split("/")[0]].add(w["writer"])
-    return {writer: k % folds for lab in sorted(labs) for k, writer in enumerate(sorted(labs[lab]))}
 
 
 def read(rec: Recognizer, words: list[dict]) -> dict[str, list[bool]]:

@@ -35,6 +35,8 @@ def load_card(model_path: str | Path) -> dict:
         return {"version": f"{Path(model_path).stem} (no model card)", "letters": LETTERS,
                 "uncertainty_threshold": DEFAULT_THRESHOLD, "data": [], "metrics": {}}
     card = json.loads(path.read_text())
+    if not isinstance(card, dict):
+        raise ValueError(f"{path}: not a model card (a JSON object), but a JSON {type(card).__name__}")
     card.setdefault("uncertainty_threshold", DEFAULT_THRESHOLD)
     return card
 

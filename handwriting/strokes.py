@@ -24,7 +24,10 @@ def as_arrays(strokes: Strokes) -> list[np.ndarray]:
     """Strokes as float arrays of shape (n, 2); raises ValueError for anything else."""
     arrays = []
     for i, stroke in enumerate(strokes):
-        points = np.asarray(stroke, dtype=np.float64)
+        try:
+            points = np.asarray(stroke, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(f"stroke {i} is not a list of [x, y] number pairs") from None
         if points.ndim != 2 or points.shape[1] != 2 or len(points) == 0:
             raise ValueError(f"stroke {i} is not a non-empty list of [x, y] points")
         if not np.isfinite(points).all():

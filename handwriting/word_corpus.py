@@ -6,8 +6,11 @@ Two kinds, because people give us both:
   letters overlap their strokes cross, as in a real pen-written word;
 - picture words: 28x28 letter images (the embedded synthetic set, a CSV or image folder) cut to
   their ink and set side by side, for words made of scanned or drawn letters.
+A third kind, when real pen-written words are at hand: each redrawn several times with another
+size, width, slant and pen (`redrawn_words`), so the model meets real joins, ligatures and
+lower-case shapes that composed words lack.
 
-The letters are random (no dictionary): the model must read names and codes too, and must not
+The composed letters are random (no dictionary): the model must read names and codes too, and must not
 learn the test words' language. Nothing here imports TensorFlow.
 """
 
@@ -19,7 +22,7 @@ from PIL import Image, ImageDraw
 from handwriting import LETTERS
 from handwriting.negatives import ink_crop
 from handwriting.strokes import as_arrays, draw_path
-from handwriting.word_model import MAX_LETTERS, strip
+from handwriting.word_model import HEIGHT, MAX_LETTERS, WIDTH, strip
 
 DRAW_HEIGHT = 56            # letter height (pixels) while composing
 LENGTHS = np.arange(1, MAX_LETTERS + 1)
@@ -44,6 +47,23 @@ def pen_word(letters: list, rng: np.random.Generator, height: float = DRAW_HEIGH
         drop = rng.normal(0, 0.04 * height) - extent[1] * scale  # letters stand on a wavering baseline
         placed += [(a - lo) * scale + (left, drop) for a in arrays]
         right = max(right, left + float(extent[0]) * scale)
+    return _draw(placed, rng, height)
+
+
+def written_word(strokes, rng: np.random.Generator, height: float = DRAW_HEIGHT) -> np.ndarray:
+    """A real pen-written word's strokes -> its soft ink (0-1), redrawn as another writer might have
+    written it: random size, width, slant and pen. Raises ValueError for malformed strokes."""
+    arrays = as_arrays(strokes)
+    points = np.concatenate(arrays)
+    lo, extent = points.min(axis=0), np.ptp(points, axis=0)
+    scale = height * rng.uniform(0.85, 1.15) / max(float(extent[1]), float(extent[0]) / 30, 1e-6)
+    stretch = np.array([rng.uniform(0.85, 1.15), 1.0])  # narrower or wider letters
+    return _draw([(a - lo) * scale * stretch for a in arrays], rng, height)
+
+
+def _draw(placed: list[np.ndarray], rng: np.random.Generator, height: float) -> np.ndarray:
+    """Strokes placed in one frame (pixels) -> slanted together and drawn with one pen of random
+    width (0.06-0.16 of the letter height): the word's soft ink (0-1)."""
     points = np.concatenate(placed)
     middle, slant = float(points[:, 1].mean()), rng.normal(0, 0.12)
     placed = [np.column_stack([a[:, 0] - slant * (a[:, 1] - middle), a[:, 1]]) for a in placed]
@@ -131,4 +151,31 @@ def composed_words(count: int, pen_letters: list[dict] | None = None, images: np
             ink = pen_word(letters, rng)
         strips.append(strip(ink)[0])
         texts.append(text)
+    return np.stack(strips), texts
+
+
+def redrawn_words(records: list[dict], copies: int, seed: int = 0) -> tuple[np.ndarray, list[str]]:
+    """Real pen-written words ({"label", "writer", "strokes"}), each redrawn `copies` times
+    (`written_word`), as word-model strips (uint8) and their texts.
+
+    Raises ValueError naming the word (index and writer) whose label is not 1-12 capitals A-Z or
+    whose strokes are malformed.
+    """
+    for i, record in enumerate(records):
+        label = record.get("label")
+        if not isinstance(label, str) or not 1 <= len(label) <= MAX_LETTERS or not set(label) <= set(LETTERS):
+            raise ValueError(f"word {i} (writer {record.get('writer', '?')!r}): label {label!r} is not "
+                             f"1-{MAX_LETTERS} capitals A-Z")
+    rng = np.random.default_rng(seed)
+    strips, texts = [], []
+    for i, record in enumerate(records):
+        for _ in range(copies):
+            try:
+                ink = written_word(record["strokes"], rng)
+            except (KeyError, ValueError) as error:
+                raise ValueError(f"word {i} (writer {record.get('writer', '?')!r}): {error}") from None
+            strips.append(strip(ink)[0])
+            texts.append(record["label"])
+    if not strips:
+        return np.zeros((0, HEIGHT, WIDTH), dtype=np.uint8), []
     return np.stack(strips), texts

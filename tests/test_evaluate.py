@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from handwriting.evaluate import calibrate_threshold, calibration, confusion, metrics, most_confused
 from handwriting.modelcard import load_card, save_card, to_markdown
@@ -60,6 +61,9 @@ def test_card_round_trip_and_markdown(tmp_path):
     assert "| set | 10 | 95.0 % |" in md and "| synthetic | 5 | MIT |" in md
     assert to_markdown(card) == md
     assert load_card(tmp_path / "other.keras")["uncertainty_threshold"] == 0.5
+    (tmp_path / "list.json").write_text("[1, 2]")  # a JSON file beside a model that is no card
+    with pytest.raises(ValueError, match=r"list.json: not a model card \(a JSON object\), but a JSON list"):
+        load_card(tmp_path / "list.keras")
 
 
 def test_card_shows_pen_written_words_with_writers_held_out():

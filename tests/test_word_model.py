@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from handwriting import LETTERS
-from handwriting.word_corpus import composed_words, pen_word
+from handwriting.word_corpus import composed_words, pen_word, redrawn_words
 from handwriting.word_model import (BLANK, FRAMES, HEIGHT, INK_HEIGHT, MAX_LETTERS, WIDTH, beam_search, greedy,
                                     log_softmax, sequence_log_probability, strip, targets)
 from tests.test_segment import strokes_word
@@ -135,6 +135,43 @@ def test_a_pen_word_overlaps_its_letters_sometimes_and_is_wider_with_more_letter
     assert (four < 3.6 * one).any() and (four > 4.5 * one).any()   # some overlap, some stand apart
 
 
+def real_words(writers_per_lab: int = 3, texts=("TAKE", "KITE", "LATE", "TEA", "ALE", "TILE")) -> list[dict]:
+    """Words as strokes_words.json holds them: every writer of two labs wrote the same list."""
+    return [{"label": t, "writer": f"unipen:{lab}/{lab}{k}", "strokes": strokes_word(t)}
+            for lab in ("aa", "bb") for k in range(writers_per_lab) for t in texts]
+
+
+def test_redrawn_real_words_keep_their_text_and_vary_their_drawing():
+    words = real_words(1, texts=("TAKE", "IT"))[:2]
+    x, texts = redrawn_words(words, copies=3, seed=0)
+    assert x.shape == (6, HEIGHT, WIDTH) and texts == ["TAKE"] * 3 + ["IT"] * 3
+    assert not np.array_equal(x[0], x[1])             # another size, slant and pen each time
+    widths = [np.flatnonzero(s.max(axis=0) > 100).max() for s in x[:3]]
+    assert min(widths) > 100                            # a word fills the strip's width, not one letter's
+    bad = [dict(words[0]), dict(words[1], label="It")]
+    with pytest.raises(ValueError, match=r"word 1 \(writer 'unipen:aa/aa0'\): label 'It' is not 1-12 capitals"):
+        redrawn_words(bad, copies=1)
+    bad[1] = dict(words[1], strokes=[[[0, 0], [1, "x"]]])
+    with pytest.raises(ValueError, match=r"word 1 .*stroke 0"):
+        redrawn_words(bad, copies=1)
+
+
+def test_real_words_held_out_share_no_writer_and_no_text_with_training_words():
+    from handwriting.train_words import split_real_words, writer_folds
+
+    words = real_words()
+    folds = writer_folds(words, 2)
+    assert {folds[w] for w in folds if "/aa" in w} == {0, 1} == {folds[w] for w in folds if "/bb" in w}
+    tested = []
+    for cell in [(0, 0), (0, 1), (1, 0), (1, 1)]:
+        train, test = split_real_words(words, 2, cell)
+        assert train and test
+        assert not {w["writer"] for w in train} & {w["writer"] for w in test}
+        assert not {w["label"] for w in train} & {w["label"] for w in test}
+        tested += [(w["writer"], w["label"]) for w in test]
+    assert sorted(tested) == sorted((w["writer"], w["label"]) for w in words)  # every word tested once
+
+
 # ------------------------------------------------------------------------------ training and loading
 
 def test_a_trained_word_model_saves_with_its_card_and_loads_without_custom_code(tmp_path):
@@ -156,6 +193,28 @@ def test_a_trained_word_model_saves_with_its_card_and_loads_without_custom_code(
     log_probs = WordModel(out).log_probs(np.zeros((3, HEIGHT, WIDTH), np.uint8))
     assert log_probs.shape == (3, FRAMES, 27)
     assert np.allclose(np.exp(log_probs).sum(axis=-1), 1.0, atol=1e-5)
+
+    # It goes on learning with real words mixed in; the held-out ones are its card's test.
+    words = tmp_path / "real_words.json"
+    words.write_text(json.dumps(real_words()))
+    config = WordTrainConfig(letters=["synthetic:520"], words=100, epochs=1, words_per_epoch=128, validation_words=20,
+                             real_words=str(words), folds=2, held_out=(1, 0), real_copies=2, init_model=str(out),
+                             model_path=str(tmp_path / "tuned.keras"))
+    _, tuned = train_words(config, log=lines.append)
+    from handwriting.train_words import split_real_words
+
+    train, test = split_real_words(real_words(), 2, (1, 0))
+    real = next(d for d in tuned["data"] if d["name"].startswith("real pen-written words"))
+    assert real["count"] == 3 * len(train) and "UNIPEN" in real["licence"]
+    metric = next(v for k, v in tuned["metrics"].items() if "writers and texts it never saw" in k)
+    assert metric["count"] == len(test)
+    assert tuned["params"]["init_model"] == str(out) and tuned["params"]["held_out"] == [1, 0]
+    assert tuned["training"]["continued from"].startswith("words.keras (version ")  # what it had learnt before
+    first, second = (keras.saving.load_model(p, compile=False).get_weights()[0] for p in (out, tmp_path / "tuned.keras"))
+    assert 0 < np.abs(second - first).max() < 0.5 * np.abs(first).max()  # went on from it, not afresh
+    config.test_words = str(words)
+    with pytest.raises(ValueError, match="test_words or real_words"):
+        train_words(config)
 
 
 def test_a_file_that_is_not_a_word_model_is_refused(tmp_path):

@@ -4,6 +4,9 @@ The word model reads along the line; the reader weighs its texts against the let
 (`Recognizer.weigh`). It must read real words better than the letters alone, and a text it reads
 where no cut of the picture gives it (letters fused into one blob) must still come back as letters
 with boxes, probabilities and top-k, like any other reading.
+
+The shipped word model learnt most of these words too (`bench/ship_words.py`); the tests read
+only those whose writer and text it never saw, as its card names them.
 """
 
 from __future__ import annotations
@@ -13,12 +16,14 @@ import json
 import numpy as np
 import pytest
 
+from handwriting.modelcard import load_card
 from handwriting.paths import default_word_model_path
 from handwriting.segment import strokes_on_paper
+from handwriting.train_words import split_real_words
 from tests.test_recognize import rec  # noqa: F401  (the model fixture)
 
 pytestmark = pytest.mark.shared
-SAMPLE = 160
+SAMPLE = 160  # words, when the word model learnt no real words
 FRAME_NOTE = "cut where the word model reads it"
 
 
@@ -30,15 +35,21 @@ def letters_only(rec):  # noqa: F811
 
 
 @pytest.fixture(scope="module")
-def words(shared_data):
+def words(shared_data, rec):  # noqa: F811
+    """Real pen-written words whose writer and text the word model never saw."""
+    assert rec.word_model is not None, f"the shipped word model {default_word_model_path()} is missing"
     every = json.loads((shared_data / "strokes_words.json").read_text())
-    return [every[i] for i in np.random.default_rng(0).choice(len(every), SAMPLE, replace=False)]
+    params = load_card(rec.word_model.path)["params"]
+    if not params.get("real_words"):
+        return [every[i] for i in np.random.default_rng(0).choice(len(every), SAMPLE, replace=False)]
+    train, held = split_real_words(every, params["folds"], tuple(params["held_out"]))
+    assert len(held) >= 100 and len(train) >= 3 * len(held)
+    return held
 
 
 @pytest.fixture(scope="module")
 def readings(rec, letters_only, words):  # noqa: F811
     """(label, picture, reading with the word model, reading with letters alone) per word."""
-    assert rec.word_model is not None, f"the shipped word model {default_word_model_path()} is missing"
     out = []
     for w in words:
         picture = strokes_on_paper(w["strokes"])
@@ -49,7 +60,7 @@ def readings(rec, letters_only, words):  # noqa: F811
 def test_the_word_model_reads_real_pen_words_better_than_letters_alone(readings):
     both = np.mean([label == r.raw.replace(" ", "") for label, _, r, _ in readings])
     alone = np.mean([label == r.raw.replace(" ", "") for label, _, _, r in readings])
-    print(f"\n{SAMPLE} pen-written words on paper: {100 * both:.1f} % exact with the word model, "
+    print(f"\n{len(readings)} pen-written words on paper: {100 * both:.1f} % exact with the word model, "
           f"{100 * alone:.1f} % with letters alone")
     assert both >= alone + 0.05
     assert both >= 0.6
