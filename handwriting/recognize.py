@@ -67,12 +67,25 @@ class WordReading:
     boxes: list[tuple[int, int, int, int]]  # (left, top, right, bottom) per letter in the input
     message: str = ""
     notes: list[str] = field(default_factory=list)
+    strip: np.ndarray | None = None  # the line as the word model read it (uint8 32 x 256), if one did
+    strip_text: str = ""             # ... and what it read there by itself
 
     def to_dict(self) -> dict:
         return {"word": self.word, "raw": self.raw, "correction": self.correction,
                 "confidence": round(self.confidence, 4), "uncertain": self.uncertain,
                 "letters": [dict(r.to_dict(), box=list(b)) for r, b in zip(self.letters, self.boxes)],
                 **({"message": self.message} if self.message else {})}
+
+
+@dataclass
+class StripView:
+    """One line as the word model saw it: the strip, its log-probabilities (columns x 27), and
+    where the strip's ink sits in the line's ink (`scale` strip pixels per ink pixel, from `left`)."""
+    strip: np.ndarray
+    log_probs: np.ndarray
+    scale: float
+    left: int
+    ink: np.ndarray
 
 
 def _is_strokes(source) -> bool:
@@ -207,10 +220,11 @@ class Recognizer:
         """The texts the word reader weighs for one line: the letter model's own reading `own` and
         the word model's most probable texts, each with its word-model log-probability and its best
         split of the pieces (runs, score) or None when no split reads as it. Returns (own's split
-        score, {text: (log p, split)}, word-model log-probabilities, strip geometry), or None when
-        the line gives no strip."""
+        score, {text: (log p, split)}, the line as the word model saw it), or None when the line
+        gives no strip."""
+        ink = line_ink(page, line)
         try:
-            ink_strip, scale, (left, top) = strip(line_ink(page, line))
+            ink_strip, scale, (left, _) = strip(ink)
         except ValueError:
             return None
         log_probs = self.word_model.log_probs(ink_strip[None])[0]
@@ -221,7 +235,7 @@ class Recognizer:
         scored = {text: (sequence_log_probability(log_probs, text), split_as(text))
                   for text in {own} | {t for t, _ in beam_search(log_probs)} if text}
         own_split = scored[own][1][1] if scored[own][1] else -math.inf
-        return own_split, scored, log_probs, (scale, left, top)
+        return own_split, scored, StripView(ink_strip, log_probs, scale, left, ink)
 
     @staticmethod
     def weigh(own: str, own_split: float, scored: dict, weight: float = WORD_MODEL_WEIGHT, uncut: float = UNCUT) -> str:
@@ -232,33 +246,22 @@ class Recognizer:
             return logp + weight * (max(split[1], own_split - uncut) if split else own_split - uncut)
         return max(sorted(scored), key=total) if scored else own
 
-    def _word_model_reading(self, page, line: Line, cands: Candidates, own: str):
-        """The word model's text when it wins over the letter model's reading `own` (`weigh`):
-        (text, its runs of pieces or None, word-model log-probabilities, strip geometry); else None."""
-        found = self.text_scores(page, line, cands, own)
-        if found is None:
-            return None
-        own_split, scored, log_probs, geometry = found
-        best = self.weigh(own, own_split, scored)
-        if best == own:
-            return None
-        split = scored[best][1]
-        return best, split[0] if split else None, log_probs, geometry
-
     def _read_line(self, line: Line, page, top_k: int, lexicon: Lexicon | None) -> WordReading:
         """Choose the letters of one line of pieces and read them."""
         cands = self.candidates(page, line)
         index = cands.index()
         cuts = self._letter_split(line, cands)
-        forced = None  # the word model's text, when it wins
+        forced, view = None, None  # the word model's text, when it wins; the line as it saw it
         if self.word_model is not None and cuts:
             own = "".join(self.letters[int(cands.probs[index[span]].argmax())] for span in cuts)
-            found = self._word_model_reading(page, line, cands, own)
-            if found is not None and found[1] is None:
-                text, _, log_probs, geometry = found
-                return self._frame_reading(page, line, text, log_probs, geometry, top_k, lexicon)
+            found = self.text_scores(page, line, cands, own)
             if found is not None:
-                forced, cuts = found[0], found[1]
+                own_split, scored, view = found
+                best = self.weigh(own, own_split, scored)
+                if best != own and scored[best][1] is None:  # no cut gives it: letters fused
+                    return self._frame_reading(page, line, best, view, top_k, lexicon)
+                if best != own:
+                    forced, cuts = best, scored[best][1][0]
         breaks = word_breaks([cands.boxes[index[span]] for span in cuts], line.height)
         letters, letter_boxes, text, probs_of = [], [], [], []
         for a, (i, j) in enumerate(cuts):
@@ -271,14 +274,14 @@ class Recognizer:
             letter_boxes.append(page.to_input(cands.boxes[k]))
             probs_of.append(cands.probs[k])
             text.append(reading.letter)
-        return self._word_reading("".join(text), letters, letter_boxes, probs_of, lexicon, line)
+        return self._word_reading("".join(text), letters, letter_boxes, probs_of, lexicon, line, view)
 
-    def _frame_reading(self, page, line: Line, text: str, log_probs: np.ndarray, geometry,
+    def _frame_reading(self, page, line: Line, text: str, view: StripView,
                        top_k: int, lexicon: Lexicon | None) -> WordReading:
         """The word model's text where no split of the pieces reads as it: each letter is placed
         at the columns where the word model reads it, and read with its probabilities there (no
         spaces: the word model reads letters only)."""
-        scale, left, _ = geometry
+        log_probs, scale, left = view.log_probs, view.scale, view.left
         _, columns = greedy(log_probs)
         if len(columns) != len(text):  # a beam text: place its letters evenly instead
             columns = list(np.linspace(0, len(log_probs) - 1, len(text) + 2)[1:-1].round().astype(int))
@@ -290,7 +293,7 @@ class Recognizer:
         xs = [left + 4 * c / scale for c in columns]
         edges = [ink_left] + [int((a + b) / 2) for a, b in zip(xs, xs[1:])] + [ink_right]
         letters, boxes, probs_of = [], [], []
-        ink = line_ink(page, line)
+        ink = view.ink
         for a, c in enumerate(text):
             probs = np.exp(log_probs[columns[a], 1:])
             probs = (probs / probs.sum()).astype(np.float32)
@@ -303,15 +306,17 @@ class Recognizer:
             letters.append(self._reading(probs, top_k, pre, letter=c))
             boxes.append(page.to_input(box))
             probs_of.append(probs)
-        return self._word_reading(text, letters, boxes, probs_of, lexicon, line)
+        return self._word_reading(text, letters, boxes, probs_of, lexicon, line, view)
 
-    def _word_reading(self, raw: str, letters: list[LetterReading], boxes, probs_of, lexicon, line: Line) -> WordReading:
+    def _word_reading(self, raw: str, letters: list[LetterReading], boxes, probs_of, lexicon, line: Line,
+                      view: StripView | None = None) -> WordReading:
         confidence = float(np.prod([r.confidence for r in letters])) if letters else 0.0
         word, correction = raw, None
         if lexicon is not None and letters:
             word, correction = lexicon.correct_text(raw, list(letters), probs_of=probs_of)
         return WordReading(word, raw, correction, confidence, any(r.uncertain for r in letters),
-                           letters, boxes, "", list(line.notes))
+                           letters, boxes, "", list(line.notes),
+                           view.strip if view else None, greedy(view.log_probs)[0] if view else "")
 
     def _page(self, source):
         """The ink of a picture or of pen strokes, and for strokes one piece per stroke (None for a

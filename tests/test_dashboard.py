@@ -40,6 +40,7 @@ class FakeRecognizer:
             "metrics": {"held-out writers": {"count": 4899, "accuracy": 0.931, "top3_accuracy": 0.98}},
             "params": {"epochs": 6}}
     word_card = None  # no word model
+    strip = None       # ... so no strip read along the line
 
     def __init__(self, fail: bool = False):
         self.calls = []
@@ -69,7 +70,8 @@ class FakeRecognizer:
         for letter, c in zip(letters, "CAR"):
             letter.letter = c
         return WordReading("CAT", "CAR", "CAT", 0.5, False, letters,
-                           [(0, 0, 10, 10), (12, 0, 22, 10), (24, 0, 34, 10)])
+                           [(0, 0, 10, 10), (12, 0, 22, 10), (24, 0, 34, 10)],
+                           strip=self.strip, strip_text="CAB" if self.strip is not None else "")
 
 
 @pytest.fixture
@@ -302,6 +304,21 @@ def test_word_pad_reads_strokes_with_the_lexicon_and_shows_raw_beside_correction
     row = app.store.query()[0]
     assert (row.source, row.prediction, row.raw) == ("word", "CAT", "CAR")
     assert Image.open(io.BytesIO(row.preprocessed)).size == (84, 28)
+
+
+def test_word_tab_shows_the_line_as_the_word_model_read_it_when_there_is_one(make_app):
+    app = make_app()
+    app.word.upload.value = upload_value(("word.png", png_of(size=(400, 120))))
+    assert "hw-strip" not in app.word.result.value   # letters alone: nothing read along the line
+    reader = FakeRecognizer()
+    reader.strip = np.zeros((32, 256), np.uint8)
+    reader.strip[4:30, 2:90] = 255
+    app = make_app(reader)
+    app.word.upload.value = upload_value(("word.png", png_of(size=(400, 120))))
+    html = app.word.result.value
+    assert 'data-strip-text="CAB"' in html and "<b>CAB</b>" in html and "(32 × 256)" in html
+    assert 'width="512" height="64"' in html            # enlarged twice, not stretched
+    assert html.index("hw-letter-cells") < html.index("hw-strip")  # below the letters
 
 
 def test_word_picture_upload(make_app):

@@ -70,8 +70,8 @@ def word_card_html(card: dict, model_path: Path | None = None) -> str:
                        "against the letter model's cuts."),
              f'<table class="hw-table hw-kv">{summary}</table>']
     if data:
-        parts.append('<h3 class="hw-h3">Its training words were composed from</h3>'
-                     f'<table class="hw-table"><tr><th>source</th><th>letters</th><th>licence</th></tr>{data}</table>')
+        parts.append('<h3 class="hw-h3">It learnt from</h3>'
+                     f'<table class="hw-table"><tr><th>source</th><th>letters or words</th><th>licence</th></tr>{data}</table>')
     if metrics:
         parts.append('<h3 class="hw-h3">Words it reads exactly, alone</h3>'
                      f'<table class="hw-table"><tr><th>test set</th><th>words</th><th>exact</th></tr>{metrics}</table>')

@@ -92,6 +92,7 @@ CSS = """
 .hw-word-raw { color: var(--hw-muted); }
 .hw-word-boxes { max-width: 100%; border: 1px solid var(--hw-line); border-radius: 6px; background: #fff; }
 .hw-boxes { align-items: flex-start; }
+.hw-strip-view { max-width: 100%; height: auto; }
 .hw-letter-cells { display: flex; gap: 10px; flex-wrap: wrap; }
 .hw-letter-cell { display: flex; flex-direction: column; align-items: center; gap: 3px; padding: 6px 8px;
   background: #fff; border: 1px solid var(--hw-line); border-radius: 8px; min-width: 60px; }

@@ -47,6 +47,18 @@ def letters_strip(reading) -> np.ndarray | None:
     return np.hstack(images) if images else None
 
 
+def strip_html(reading) -> str:
+    """The line as the word model read it (the strip, enlarged 2x) and what it read there alone."""
+    if reading.strip is None:
+        return ""
+    height, width = reading.strip.shape
+    image = img_tag(to_png(reading.strip), "hw-model-view hw-strip-view", "the line as the word model sees it",
+                    2 * width, 2 * height)
+    return (f'<figure class="hw-figure hw-boxes hw-strip" data-strip-text="{esc(reading.strip_text)}">{image}'
+            f'<figcaption>what the word model sees ({height} × {width}); reading along the line alone, it reads '
+            f'<b>{esc(reading.strip_text) or "nothing"}</b></figcaption></figure>')
+
+
 class WordTab:
     def __init__(self, services: Services):
         self.services = services
@@ -109,7 +121,7 @@ class WordTab:
             f'{uncertain_badge(reading.uncertain)}</div></div>'
             f'<figure class="hw-figure hw-boxes">{img_tag(picture_png, "hw-word-boxes", "the letters found")}'
             f'<figcaption>{len(reading.letters)} letters found</figcaption></figure>'
-            f'<div class="hw-letter-cells">{"".join(cells)}</div></div>')
+            f'<div class="hw-letter-cells">{"".join(cells)}</div>{strip_html(reading)}</div>')
 
     # ----------------------------------------------------------------------------- drawn words
 

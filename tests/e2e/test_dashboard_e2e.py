@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import sqlite3
 import time
-import re
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
@@ -257,6 +257,9 @@ def test_word_written_on_the_wide_pad(app_page, server, shared_data, recognizer)
         assert shown["data"]["word"]
     assert page.locator(".hw-word-result .hw-letter-cell").count() >= 2
     assert page.locator(".hw-word-result img.hw-word-boxes").count() == 1
+    strip = page.locator(".hw-word-result .hw-strip")   # the line as the shipped word model read it
+    assert strip.count() == 1 and strip.locator("img").bounding_box()["width"] > 200
+    assert re.fullmatch("[A-Z]+", strip.get_attribute("data-strip-text"))
     assert agree >= 2, "the browser's reading of replayed words differs from the offline reading"
     rows = db_rows(server, "SELECT prediction, raw FROM predictions WHERE source = 'word'")
     assert len(rows) == 3

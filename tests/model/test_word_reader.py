@@ -95,3 +95,13 @@ def test_a_text_read_where_no_cut_gives_it_comes_back_as_well_formed_letters(rea
             assert letter.preprocessed is None or letter.preprocessed.image.shape == (28, 28)
         assert r.confidence == pytest.approx(np.prod([x.confidence for x in r.letters]))
         json.dumps(r.to_dict())
+
+
+def test_each_reading_keeps_the_line_as_the_word_model_saw_it(readings):
+    for label, _, r, alone in readings:
+        assert alone.strip is None and alone.strip_text == ""
+        assert r.strip.shape == (32, 256) and r.strip.dtype == np.uint8 and r.strip.max() > 200
+        assert set(r.strip_text) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    # What the word model reads alone is often, not always, the reading the reader chose.
+    same = np.mean([r.strip_text == r.raw.replace(" ", "") for _, _, r, _ in readings])
+    assert 0.5 < same < 1.0
