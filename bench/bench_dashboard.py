@@ -8,8 +8,11 @@ Two figures, each next to a baseline measured in the same run on the same machin
 - pen-up -> prediction shown: from the browser's mouseup to the letter on the page, while
   replaying real pen trajectories (shared/data/strokes_letters.json, else simple synthetic
   strokes). Baseline: a click the kernel answers at once (Clear on an empty pad). Goal: <= 200 ms.
+- pen-up -> word reading shown, on the Word tab: every stroke of real pen-written words
+  (shared/data/strokes_words.json, else KITE in simple strokes) re-reads the word so far, with
+  the letter model and the word model. Same baseline. Goal: <= 300 ms.
 
-    .venv/bin/python bench/bench_dashboard.py [--loads 3] [--letters 40] [--out bench/results/dashboard.json]
+    .venv/bin/python bench/bench_dashboard.py [--loads 3] [--letters 40] [--words 12] [--out bench/results/dashboard.json]
 
 Each page load takes a kernel that Voila pre-started and rendered; the next load waits until the
 pool is full again, so every load is measured the way a visitor meets it.
@@ -20,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import signal
 import socket
 import statistics
@@ -119,38 +123,87 @@ def letters_to_draw(count: int) -> list[list]:
     return [shapes[i % 3] for i in range(count)]
 
 
-def pen_up_times(browser, server: Server, count: int, pools: int) -> tuple[list[float], list[float]]:
-    """(pen-up -> prediction shown, click -> answer) in ms, on one page (the `pools`-th kernel)."""
+WAIT = "([r, s, t]) => window.__hwWait(r, s, t)"
+
+
+def open_page(browser, server: Server, pools: int):
+    """(context, page) on the `pools`-th pre-started kernel, once the drawing pad is ready."""
     server.wait_pool(pools)
     context = browser.new_context(viewport={"width": 1200, "height": 900})
     context.add_init_script(PAGE_PROBES)
     page = context.new_page()
     page.goto(server.url)
     page.evaluate("window.__hwCanvasReady")
-    wait = "([r, s, t]) => window.__hwWait(r, s, t)"
+    return context, page
+
+
+def drag(page, box: dict, stroke) -> None:
+    """One stroke as a mouse drag over the canvas whose bounding box is `box`."""
+    page.mouse.move(box["x"] + stroke[0][0], box["y"] + stroke[0][1])
+    page.mouse.down()
+    for x, y in stroke[1:]:
+        page.mouse.move(box["x"] + x, box["y"] + y)
+    page.mouse.up()
+
+
+def pen_up_times(browser, server: Server, count: int, pools: int) -> tuple[list[float], list[float]]:
+    """(pen-up -> prediction shown, click -> answer) in ms, on one page (the `pools`-th kernel)."""
+    context, page = open_page(browser, server, pools)
     box = page.locator("canvas.hw-draw-canvas").bounding_box()
     pen, clicks = [], []
     for strokes in letters_to_draw(count):
         page.locator(".hw-draw .hw-clear").click()
-        page.evaluate(wait, [".hw-prediction", ".hw-result-empty", 30000])
+        page.evaluate(WAIT, [".hw-prediction", ".hw-result-empty", 30000])
         for stroke in strokes:
-            page.mouse.move(box["x"] + stroke[0][0], box["y"] + stroke[0][1])
-            page.mouse.down()
-            for x, y in stroke[1:]:
-                page.mouse.move(box["x"] + x, box["y"] + y)
-            page.mouse.up()
-        shown = page.evaluate(wait, [".hw-prediction", f'.hw-result[data-strokes="{len(strokes)}"]', 30000])
-        page.evaluate(wait, [".hw-prediction", f'.hw-result[data-strokes="{len(strokes)}"][data-row]', 30000])
+            drag(page, box, stroke)
+        shown = page.evaluate(WAIT, [".hw-prediction", f'.hw-result[data-strokes="{len(strokes)}"]', 30000])
+        page.evaluate(WAIT, [".hw-prediction", f'.hw-result[data-strokes="{len(strokes)}"][data-row]', 30000])
         pen.append(shown["sinceUp"])
     page.locator(".hw-draw .hw-clear").click()
     for _ in range(max(10, count // 2)):
         seq = int(page.locator(".hw-prediction .hw-result").get_attribute("data-seq"))
         start = time.perf_counter()
         page.locator(".hw-draw .hw-clear").click()
-        page.evaluate(wait, [".hw-prediction", f'.hw-result[data-seq="{seq + 1}"]', 30000])
+        page.evaluate(WAIT, [".hw-prediction", f'.hw-result[data-seq="{seq + 1}"]', 30000])
         clicks.append((time.perf_counter() - start) * 1000)
     context.close()
     return pen, clicks
+
+
+def words_to_write(count: int) -> list[list]:
+    from handwriting.paths import shared_data_dir
+
+    path = shared_data_dir() / "strokes_words.json"
+    if path.is_file():
+        words = [w for w in load_json(path) if w["label"].isalpha() and 3 <= len(w["label"]) <= 8]
+        picks = random.Random(0).sample(words, count)
+        return [replayable(w["strokes"], 840, 240, margin=30) for w in picks]
+    kite = [[(40, 40), (40, 200)], [(120, 40), (45, 130), (120, 200)], [(170, 40), (170, 200)],
+            [(220, 40), (320, 40)], [(270, 40), (270, 200)], [(360, 40), (360, 200), (440, 200)],
+            [(360, 40), (440, 40)], [(360, 120), (420, 120)]]
+    return [kite for _ in range(count)]
+
+
+def word_pen_up_times(browser, server: Server, count: int, pools: int) -> list[float]:
+    """Pen-up -> the word reading after that stroke shown (ms), stroke by stroke, on the Word tab."""
+    context, page = open_page(browser, server, pools)
+    page.locator(".hw-tabs .lm-TabBar-tab", has_text="Word").click()
+    canvas = page.locator("canvas.hw-word-canvas")
+    canvas.wait_for()
+    box = canvas.bounding_box()
+    times = []
+    for strokes in words_to_write(count):
+        page.locator(".hw-word .hw-clear").click()
+        page.evaluate(WAIT, [".hw-word-result", '.hw-word-box[data-word=""]', 30000])
+        for stroke in strokes:
+            seq = int(page.locator(".hw-word-result .hw-word-box").get_attribute("data-seq"))
+            drag(page, box, stroke)
+            shown = page.evaluate(WAIT, [".hw-word-result", f'.hw-word-box[data-seq="{seq + 1}"]', 30000])
+            times.append(shown["sinceUp"])
+            if shown["data"].get("word"):  # letters found: shown again once stored (with its row)
+                page.evaluate(WAIT, [".hw-word-result", f'.hw-word-box[data-seq="{seq + 2}"][data-row]', 30000])
+    context.close()
+    return times
 
 
 def summary(values: list[float]) -> dict:
@@ -164,6 +217,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--loads", type=int, default=3, help="page loads per server (default 3)")
     parser.add_argument("--letters", type=int, default=40, help="letters drawn for pen-up timing (default 40)")
+    parser.add_argument("--words", type=int, default=12, help="words written on the Word tab (default 12)")
     parser.add_argument("--chromium", default=os.environ.get("HANDWRITING_CHROMIUM", "/usr/bin/chromium"))
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "dashboard.json")
     args = parser.parse_args()
@@ -184,6 +238,7 @@ def main() -> int:
                 base.stop()
                 app_open = open_times(browser, app, args.loads, "window.__hwCanvasReady")
                 pen, clicks = pen_up_times(browser, app, args.letters, args.loads + 1)
+                word_pen = word_pen_up_times(browser, app, args.words, args.loads + 2)
                 browser.close()
         finally:
             for server in servers:
@@ -195,7 +250,9 @@ def main() -> int:
         "pen_up_to_prediction_shown": summary(pen),
         "baseline_click_round_trip": summary(clicks),
         "pen_up_ratio": round(statistics.median(pen) / statistics.median(clicks), 2),
-        "goals": {"page_open_ms": 3000, "pen_up_ms": 200},
+        "word_pen_up_to_reading_shown": summary(word_pen),
+        "word_pen_up_ratio": round(statistics.median(word_pen) / statistics.median(clicks), 2),
+        "goals": {"page_open_ms": 3000, "pen_up_ms": 200, "word_pen_up_ms": 300},
         "machine": {"cpus": os.cpu_count(), "load_average": [round(x, 2) for x in os.getloadavg()]},
     }
     print(f"page open -> canvas ready   median {result['page_open_to_canvas_ready']['median_ms']:7.1f} ms "
@@ -205,6 +262,9 @@ def main() -> int:
           f"p90 {result['pen_up_to_prediction_shown']['p90_ms']:.1f} ms "
           f"(baseline click round trip {result['baseline_click_round_trip']['median_ms']:.1f} ms, "
           f"ratio {result['pen_up_ratio']}x; goal <= 200 ms)")
+    print(f"word pen-up -> reading shown median {result['word_pen_up_to_reading_shown']['median_ms']:7.1f} ms, "
+          f"p90 {result['word_pen_up_to_reading_shown']['p90_ms']:.1f} ms "
+          f"(baseline click round trip, ratio {result['word_pen_up_ratio']}x; goal <= 300 ms)")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
     print(f"written to {args.out}")
