@@ -160,11 +160,12 @@ def pen_up_times(browser, server: Server, count: int, pools: int) -> tuple[list[
         page.evaluate(WAIT, [".hw-prediction", f'.hw-result[data-strokes="{len(strokes)}"][data-row]', 30000])
         pen.append(shown["sinceUp"])
     page.locator(".hw-draw .hw-clear").click()
+    page.evaluate(WAIT, [".hw-prediction", ".hw-result-empty", 30000])  # else the first seq read is stale
     for _ in range(max(10, count // 2)):
         seq = int(page.locator(".hw-prediction .hw-result").get_attribute("data-seq"))
         start = time.perf_counter()
         page.locator(".hw-draw .hw-clear").click()
-        page.evaluate(WAIT, [".hw-prediction", f'.hw-result[data-seq="{seq + 1}"]', 30000])
+        page.evaluate(WAIT, [".hw-prediction", f'.hw-result:not([data-seq="{seq}"])', 30000])
         clicks.append((time.perf_counter() - start) * 1000)
     context.close()
     return pen, clicks
