@@ -32,7 +32,8 @@ from handwriting.preprocess import (TEXT_SIDE, NoInkError, Preprocessed, extract
 from handwriting.segment import (Line, find_lines, group_image, line_ink, main_line, stroke_line,
                                   word_breaks, word_strokes)
 from handwriting.strokes import DEFAULT_PEN_WIDTH, render_strokes
-from handwriting.word_model import beam_search, greedy, sequence_log_probability, strip
+from handwriting.word_model import HEIGHT as STRIP_HEIGHT, WIDTH as STRIP_WIDTH, beam_search, greedy, \
+    sequence_log_probability, strip
 
 NOTHING = "nothing to read"
 LETTER_PENALTY = 0.1   # log-score cost of each letter: fewer, better-read letters win ties
@@ -124,6 +125,13 @@ class Recognizer:
             self.word_model = WordModel(Path(word_model))
 
     # ------------------------------------------------------------------------------ letters
+
+    def warm(self) -> None:
+        """Trace the compiled calls now: the first call of each costs hundreds of milliseconds,
+        which the dashboard pays while loading rather than at someone's first pen-up."""
+        self.probabilities(np.zeros((1, 28, 28), np.uint8))
+        if self.word_model is not None:
+            self.word_model.log_probs(np.zeros((1, STRIP_HEIGHT, STRIP_WIDTH), np.uint8))
 
     def probabilities(self, images: np.ndarray) -> np.ndarray:
         """uint8 N x 28 x 28 (white ink on black) -> float N x 26 letter probabilities."""

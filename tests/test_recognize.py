@@ -68,6 +68,18 @@ def test_batched_and_single_calls_agree(rec):
     assert np.allclose(batch, single, atol=1e-5)
 
 
+def test_warming_traces_both_models_before_the_first_reading(rec):
+    from handwriting.recognize import Recognizer
+
+    fresh = Recognizer(rec.path)  # the shipped word model too
+    calls = [fresh._call, fresh.word_model._call]
+    assert [c.experimental_get_tracing_count() for c in calls] == [0, 0]
+    fresh.warm()
+    assert [c.experimental_get_tracing_count() for c in calls] == [1, 1]
+    fresh.read_word(letter_strokes("K") + [[[x + 150, y] for x, y in s] for s in letter_strokes("T")])
+    assert [c.experimental_get_tracing_count() for c in calls] == [1, 1]  # no tracing at the first reading
+
+
 def test_card_threshold_and_version(rec):
     assert rec.threshold == pytest.approx(float(rec.card.get("uncertainty_threshold", 0.5)))
     assert rec.version == str(rec.card.get("version"))

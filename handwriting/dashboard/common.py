@@ -42,9 +42,9 @@ class RecognizerLoader:
     def _load(self) -> None:
         try:
             recognizer = self._factory()
-            warm = getattr(recognizer, "probabilities", None)
-            if warm is not None:  # the first call traces the model: pay it now, not at the first pen-up
-                warm(np.zeros((1, 28, 28), np.uint8))
+            warm = getattr(recognizer, "warm", None)
+            if warm is not None:  # the first calls trace the models: pay it now, not at the first pen-up
+                warm()
             self._value = recognizer
         except BaseException as exc:  # shown on the page; the server log has the traceback
             log.exception("loading the model failed")
