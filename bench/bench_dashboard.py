@@ -137,25 +137,34 @@ def open_page(browser, server: Server, pools: int):
     return context, page
 
 
-def drag(page, box: dict, stroke) -> None:
-    """One stroke as a mouse drag over the canvas whose bounding box is `box`."""
-    page.mouse.move(box["x"] + stroke[0][0], box["y"] + stroke[0][1])
+def canvas_frame(page, selector: str) -> tuple[float, float, float, float]:
+    """(left, top, x scale, y scale): from the canvas's own pixels to the page's (the stylesheet
+    may show a pad smaller than its pixels)."""
+    box = page.locator(selector).bounding_box()
+    width, height = page.locator(selector).evaluate("c => [c.width, c.height]")
+    return box["x"], box["y"], box["width"] / width, box["height"] / height
+
+
+def drag(page, frame: tuple[float, float, float, float], stroke) -> None:
+    """One stroke (canvas pixels) as a mouse drag over the canvas."""
+    left, top, sx, sy = frame
+    page.mouse.move(left + stroke[0][0] * sx, top + stroke[0][1] * sy)
     page.mouse.down()
     for x, y in stroke[1:]:
-        page.mouse.move(box["x"] + x, box["y"] + y)
+        page.mouse.move(left + x * sx, top + y * sy)
     page.mouse.up()
 
 
 def pen_up_times(browser, server: Server, count: int, pools: int) -> tuple[list[float], list[float]]:
     """(pen-up -> prediction shown, click -> answer) in ms, on one page (the `pools`-th kernel)."""
     context, page = open_page(browser, server, pools)
-    box = page.locator("canvas.hw-draw-canvas").bounding_box()
+    frame = canvas_frame(page, "canvas.hw-draw-canvas")
     pen, clicks = [], []
     for strokes in letters_to_draw(count):
         page.locator(".hw-draw .hw-clear").click()
         page.evaluate(WAIT, [".hw-prediction", ".hw-result-empty", 30000])
         for stroke in strokes:
-            drag(page, box, stroke)
+            drag(page, frame, stroke)
         shown = page.evaluate(WAIT, [".hw-prediction", f'.hw-result[data-strokes="{len(strokes)}"]', 30000])
         page.evaluate(WAIT, [".hw-prediction", f'.hw-result[data-strokes="{len(strokes)}"][data-row]', 30000])
         pen.append(shown["sinceUp"])
@@ -185,24 +194,43 @@ def words_to_write(count: int) -> list[list]:
     return [kite for _ in range(count)]
 
 
+# Resolves when the word box shows a sequence number above `after`: (ms since the last pen-up, its data).
+WORD_AFTER = """([after, timeout]) => new Promise((resolve, reject) => {
+  const started = performance.now();
+  const check = () => {
+    const el = document.querySelector('.hw-word-result .hw-word-box');
+    if (el && Number(el.dataset.seq) > after) {
+      resolve({ sinceUp: performance.now() - window.__hw.up, data: Object.assign({}, el.dataset) });
+    } else if (performance.now() - started > timeout) {
+      reject(new Error('timeout waiting for a word reading after ' + after));
+    } else { setTimeout(check, 1); }
+  };
+  check();
+})"""
+
+
 def word_pen_up_times(browser, server: Server, count: int, pools: int) -> list[float]:
     """Pen-up -> the word reading after that stroke shown (ms), stroke by stroke, on the Word tab."""
     context, page = open_page(browser, server, pools)
     page.locator(".hw-tabs .lm-TabBar-tab", has_text="Word").click()
-    canvas = page.locator("canvas.hw-word-canvas")
-    canvas.wait_for()
-    box = canvas.bounding_box()
+    page.locator("canvas.hw-word-canvas").wait_for()
+    frame = canvas_frame(page, "canvas.hw-word-canvas")
+
+    def seq() -> int:
+        return int(page.locator(".hw-word-result .hw-word-box").get_attribute("data-seq"))
+
     times = []
     for strokes in words_to_write(count):
+        before = seq()
         page.locator(".hw-word .hw-clear").click()
-        page.evaluate(WAIT, [".hw-word-result", '.hw-word-box[data-word=""]', 30000])
+        page.evaluate(WORD_AFTER, [before, 30000])
         for stroke in strokes:
-            seq = int(page.locator(".hw-word-result .hw-word-box").get_attribute("data-seq"))
-            drag(page, box, stroke)
-            shown = page.evaluate(WAIT, [".hw-word-result", f'.hw-word-box[data-seq="{seq + 1}"]', 30000])
+            before = seq()
+            drag(page, frame, stroke)
+            shown = page.evaluate(WORD_AFTER, [before, 30000])
             times.append(shown["sinceUp"])
-            if shown["data"].get("word"):  # letters found: shown again once stored (with its row)
-                page.evaluate(WAIT, [".hw-word-result", f'.hw-word-box[data-seq="{seq + 2}"][data-row]', 30000])
+            if shown["data"].get("word"):  # letters found: shown twice, before and after storing
+                page.evaluate(WORD_AFTER, [before + 1, 30000])
     context.close()
     return times
 
