@@ -102,7 +102,7 @@ def paper_strips(records: list[dict]) -> tuple[np.ndarray, list[str]]:
     """Real pen-written words drawn on paper and cut to their line, as the word reader sees them."""
     from handwriting.preprocess import TEXT_SIDE, extract_ink
     from handwriting.segment import line_ink, main_line, strokes_on_paper
-    from handwriting.word_model import strip
+    from handwriting.word_model import HEIGHT, WIDTH, strip
 
     strips, texts = [], []
     for record in records:
@@ -111,7 +111,7 @@ def paper_strips(records: list[dict]) -> tuple[np.ndarray, list[str]]:
         if line is not None:
             strips.append(strip(line_ink(page, line))[0])
             texts.append(record["label"])
-    return (np.stack(strips) if strips else np.zeros((0, 32, 256), np.uint8)), texts
+    return (np.stack(strips) if strips else np.zeros((0, HEIGHT, WIDTH), np.uint8)), texts
 
 
 def continued_from(path: str) -> str:
@@ -130,15 +130,24 @@ def train_words(config: WordTrainConfig, log=print):
     import keras
     import tensorflow as tf
 
-    from handwriting.word_corpus import composed_words, redrawn_words
+    from handwriting.word_corpus import check_words, composed_words, redrawn_words
     from handwriting.word_model import build_word_model, ctc_loss, log_softmax, targets
 
     started = time.time()
     if config.real_words and config.test_words:
         raise ValueError("give test_words or real_words, not both: with real_words the test is its held-out words")
     keras.utils.set_random_seed(config.seed)
-    real_train, real_test = (split_real_words(strokes_records(config.real_words), config.folds, config.held_out)
-                             if config.real_words else ([], None))
+    real_train, real_test = [], None
+    if config.real_words:
+        records = strokes_records(config.real_words)
+        try:
+            check_words(records)
+        except ValueError as error:
+            raise ValueError(f"{config.real_words}: {error}") from None
+        real_train, real_test = split_real_words(records, config.folds, config.held_out)
+        if not real_train:
+            raise ValueError(f"{config.real_words}: no word is left to train on once writer fold {config.held_out[0]} "
+                             f"and text fold {config.held_out[1]} of {config.folds} are held out")
     images = load(config.letters, pen_widths=config.pen_widths) if config.letters else None
     pen = strokes_records(config.pen_letters) if config.pen_letters else None
     kwargs = dict(pen_letters=pen, images=None if images is None else images.x,

@@ -154,6 +154,15 @@ def composed_words(count: int, pen_letters: list[dict] | None = None, images: np
     return np.stack(strips), texts
 
 
+def check_words(records: list[dict]) -> None:
+    """ValueError naming the first word (index and writer) whose label is not 1-12 capitals A-Z."""
+    for i, record in enumerate(records):
+        label = record.get("label")
+        if not isinstance(label, str) or not 1 <= len(label) <= MAX_LETTERS or not set(label) <= set(LETTERS):
+            raise ValueError(f"word {i} (writer {record.get('writer', '?')!r}): label {label!r} is not "
+                             f"1-{MAX_LETTERS} capitals A-Z")
+
+
 def redrawn_words(records: list[dict], copies: int, seed: int = 0) -> tuple[np.ndarray, list[str]]:
     """Real pen-written words ({"label", "writer", "strokes"}), each redrawn `copies` times
     (`written_word`), as word-model strips (uint8) and their texts.
@@ -161,11 +170,7 @@ def redrawn_words(records: list[dict], copies: int, seed: int = 0) -> tuple[np.n
     Raises ValueError naming the word (index and writer) whose label is not 1-12 capitals A-Z or
     whose strokes are malformed.
     """
-    for i, record in enumerate(records):
-        label = record.get("label")
-        if not isinstance(label, str) or not 1 <= len(label) <= MAX_LETTERS or not set(label) <= set(LETTERS):
-            raise ValueError(f"word {i} (writer {record.get('writer', '?')!r}): label {label!r} is not "
-                             f"1-{MAX_LETTERS} capitals A-Z")
+    check_words(records)
     rng = np.random.default_rng(seed)
     strips, texts = [], []
     for i, record in enumerate(records):

@@ -215,6 +215,12 @@ def test_a_trained_word_model_saves_with_its_card_and_loads_without_custom_code(
     config.test_words = str(words)
     with pytest.raises(ValueError, match="test_words or real_words"):
         train_words(config)
+    config.test_words, config.folds = None, 1  # every writer and every text held out
+    with pytest.raises(ValueError, match="no word is left to train on"):
+        train_words(config)
+    words.write_text(json.dumps(real_words()[:3] + [dict(real_words()[3], label="Take")]))
+    with pytest.raises(ValueError, match=r"real_words.json: word 3 \(writer 'unipen:aa/aa0'\): label 'Take'"):
+        train_words(config)
 
 
 def test_a_file_that_is_not_a_word_model_is_refused(tmp_path):
