@@ -11,7 +11,7 @@ Two stages, from licensed data only:
 2. It goes on learning for 4 short epochs with the real pen-written words of strokes_words.json
    (UNIPEN, CC BY 4.0) mixed in, each redrawn 12 times, except one fold of writers and one fold of
    texts (of 3 each): the words in both are read afterwards for the card, and the tests read them.
-   About 10 minutes. `bench/word_model_folds.py` measures this stage cross-validated.
+   About 15 minutes. `bench/word_model_folds.py` measures this stage cross-validated.
 """
 
 from __future__ import annotations
@@ -24,11 +24,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from handwriting.modelcard import save_card  # noqa: E402
-from handwriting.paths import PROJECT_ROOT, models_dir, shared_data_dir  # noqa: E402
+from handwriting.paths import PROJECT_ROOT, local_models_dir, models_dir, shared_data_dir  # noqa: E402
 from handwriting.train_words import WordTrainConfig, train_words  # noqa: E402
 
 
-COMPOSED = models_dir() / "local" / "words-composed.keras"
+COMPOSED = local_models_dir() / "words-composed.keras"
 FOLDS, HELD_OUT = 3, (0, 0)  # the shipped model never sees the words of writer fold 0 and text fold 0 of 3
 
 
