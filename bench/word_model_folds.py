@@ -4,10 +4,11 @@
 
 The shipped word model goes on training on real pen-written words of strokes_words.json
 (`bench/ship_words.py`), so reading those words with it would flatter it. UNIPEN's writers wrote
-the same word lists, so holding writers out is not enough either: a model that saw FAMILY written
-by others reads it by heart. Here the words are dealt into folds of writers and folds of texts
-(`handwriting.train_words.split_real_words`); for each (writer fold, text fold) one model goes on
-training on the words of the other writers *with other texts*, and reads the words in both folds.
+the same word lists, so holding writers out is not enough either: a model that saw FAMILY
+written by others may read it partly by heart. Here the words are dealt into folds of writers and
+folds of texts (`handwriting.train_words.split_real_words`); for each (writer fold, text fold) one
+model goes on training on the words of the other writers *with other texts*, and reads the words
+in both folds.
 Every word is read once, by a model that never saw its writer nor its text.
 
 The baseline, in the same run and on the same words: the reader with the composed-words model it

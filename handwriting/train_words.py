@@ -6,9 +6,10 @@ synthetic letters only, so it trains anywhere; the shipped model adds the UNIPEN
 (`bench/ship_words.py`).
 
 Real pen-written words can train it too (`real_words`), each redrawn several times. Their writers
-wrote the same word lists, so holding writers out is not enough: a model that saw FAMILY written by
-others reads it by heart. `held_out` keeps one fold of writers *and* one fold of texts away from
-training, and the words in both are the real test on the card: writers and words it never saw.
+wrote the same word lists, so holding writers out is not enough: a model that saw FAMILY written
+by others may read it partly by heart. `held_out` keeps one fold of writers *and* one fold of
+texts away from training, and the words in both are the real test on the card: writers and words
+it never saw.
 """
 
 from __future__ import annotations
