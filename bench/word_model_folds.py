@@ -30,23 +30,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ship_words import COMPOSED, fine_tune_recipe  # noqa: E402
+from words_heldout import percent, read  # noqa: E402  (the same two readings, the same rounding)
 
 from handwriting.paths import shared_data_dir  # noqa: E402
 from handwriting.recognize import Recognizer  # noqa: E402
-from handwriting.segment import strokes_on_paper  # noqa: E402
 from handwriting.train_words import split_real_words, train_words  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "word_model_folds.json"
-
-
-def read(rec: Recognizer, words: list[dict]) -> dict[str, list[bool]]:
-    """Exact or not, per word: drawn on paper (as bench_words' (b)) and from the pen strokes."""
-    return {"paper": [rec.read_word(strokes_on_paper(w["strokes"])).raw.replace(" ", "") == w["label"] for w in words],
-            "strokes": [rec.read_word(w["strokes"]).raw.replace(" ", "") == w["label"] for w in words]}
-
-
-def percent(hits: list[bool]) -> float:
-    return round(100 * sum(hits) / max(len(hits), 1), 1)
 
 
 def main() -> int:
