@@ -201,8 +201,9 @@ def _cluster_lines(pieces: list[Piece]) -> list[list[Piece]]:
 
 def _drop_label(pieces: list[Piece], height: float, notes: list[str]) -> list[Piece]:
     """Drop a printed field label ("NOM :", "PRENOM :"): everything up to its colon."""
+    # A colon's dots are round; the bars of a small letter drawn in pieces (an F, an E) are not.
     small = [p for p in pieces if p.height <= 0.4 * height and p.width <= 0.4 * height
-             and p.area >= 2]
+             and p.area >= 2 and max(p.width, p.height) <= 2.5 * min(p.width, p.height)]
     for a in small:
         for b in small:
             if b is a or b.top <= a.bottom:

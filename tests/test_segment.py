@@ -200,6 +200,9 @@ def test_two_bits_of_a_broken_letter_are_not_taken_for_a_label_colon():
     # a label before the same colon is dropped, up to the colon
     label = [block(-80, 10, -50, 40), block(-45, 10, -15, 40)]
     assert _drop_label(label + dots + apart, 55.0, notes) == apart and notes
+    # the bars of a small F drawn in pieces are stacked and alike too, but they are not round
+    bars, notes = [block(0, 10, 21, 17), block(0, 31, 17, 35)], []
+    assert _drop_label(label + bars + apart, 55.0, notes) == label + bars + apart and notes == []
 
 
 def test_strokes_keep_overlapping_letters_apart():
