@@ -65,8 +65,8 @@ def main() -> int:
         scores = line_scores(rec, strokes_on_paper(w["strokes"]))
         if scores is not None:
             half["AB"[zlib.crc32(w["writer"].encode()) % 2]].append((w["label"], scores))
-    composed = [(word, s) for word, _, _, picture, _ in bench_words.composed_pictures(shared_data_dir(), 200)
-                if (s := line_scores(rec, picture)) is not None]
+    composed = [(c.word, s) for c in bench_words.composed_pictures(shared_data_dir(), 200)
+                if (s := line_scores(rec, c.picture)) is not None]
     tune = half["A"] + composed
     grid = {(w, u): exact(rec, tune, w, u) for w in WEIGHTS for u in UNCUTS}
     print(f"grid on half A of the pen-written words ({len(half['A'])}) + {len(composed)} composed words, % exact:")

@@ -337,3 +337,20 @@ def test_real_raw_zip_reads_every_original(shared_data):
         data = load(shared_data / "real_letters_raw.zip")
     assert 9180 <= len(data) <= 9192  # the README's count of originals, less the blank ones
     assert set(data.source.tolist()) == {"muti_kara_ocr", "tessalonica_alfabet", "singleletter"}
+
+
+@pytest.mark.shared
+def test_audit_of_the_real_letters_names_real_files(shared_data):
+    """bench/real_letters_audit.json (a person's reading of the letters that bench_words composes
+    words from) names originals of real_letters_raw.zip, and rejects only letters it looked at."""
+    import zipfile
+    from pathlib import Path
+
+    audit = json.loads((Path(__file__).parent.parent / "bench" / "real_letters_audit.json").read_text())
+    prefix = audit["audited"]["prefix"]
+    looked_at = {f"{prefix}/{source}/{letter}/{name}" for source, by_letter in audit["audited"]["by_source"].items()
+                 for letter, names in by_letter.items() for name in names}
+    assert len(looked_at) == audit["audited"]["count"]
+    with zipfile.ZipFile(shared_data / "real_letters_raw.zip") as z:
+        assert looked_at <= set(z.namelist())
+    assert set(audit["rejected"]) <= looked_at and all(audit["rejected"].values())
