@@ -244,6 +244,32 @@ def _attach_small(pieces: list[Piece], height: float) -> list[Piece]:
     return big
 
 
+def _join_broken(pieces: list[Piece], height: float) -> list[Piece]:
+    """Join the parts of a letter broken across its height (a P's bowl and stem, a T's bar and
+    stem): they share most of their columns and (almost) touch. Apart, the upper part can start a
+    line of its own and draw the letters beside it away from their line. Small marks (a colon's
+    dots, specks) are left to the line's own rules."""
+    def part_of(a: Piece, b: Piece) -> bool:
+        if min(max(a.height, a.width), max(b.height, b.width)) < 0.3 * height:
+            return False
+        shared = _overlap(a.left, a.right, b.left, b.right) >= 0.6 * min(a.width, b.width)
+        gap = max(a.top, b.top) - min(a.bottom, b.bottom)  # < 0 when they overlap in height
+        one_letter_high = max(a.bottom, b.bottom) - min(a.top, b.top) <= 1.5 * height  # not two lines' letters
+        return shared and gap <= 0.2 * height and one_letter_high
+
+    pieces = sorted(pieces, key=lambda p: p.left)
+    i = 0
+    while i < len(pieces):
+        # (sorted by left: the pieces sharing a column with pieces[i] follow it)
+        j = next((j for j in range(i + 1, len(pieces)) if pieces[j].left < pieces[i].right
+                  and part_of(pieces[i], pieces[j])), None)
+        if j is None:
+            i += 1
+        else:
+            pieces[i] = _merge(pieces[i], pieces.pop(j))
+    return pieces
+
+
 def _merge_columns(pieces: list[Piece]) -> list[Piece]:
     """Merge pieces that share most of their columns: strokes of one letter drawn apart."""
     pieces = sorted(pieces, key=lambda p: p.left)
@@ -390,7 +416,7 @@ def find_lines(page: InkImage, pieces: list[Piece] | None = None) -> list[Line]:
     if not pieces:
         return []
     lines = []
-    groups = _cluster_lines(pieces)
+    groups = _cluster_lines(_join_broken(pieces, height))
     # Small marks (accents, dots) may have formed lines of their own: give them to the nearest line.
     tall = [g for g in groups if max(p.height for p in g) >= 0.4 * height]
     for g in groups:

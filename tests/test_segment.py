@@ -94,6 +94,24 @@ def test_a_wide_single_letter_is_not_cut_through_its_strokes():
     assert len(line.pieces) == 1 and _cut_wide(line.pieces[0], line.height, line.stroke) == line.pieces[:1]
 
 
+def test_a_letter_broken_across_its_height_keeps_its_neighbours_on_its_line():
+    """A P whose bowl does not meet its stem, a T whose bar floats above its stem, and a C written
+    higher than the rest: the upper parts must not start a line of their own and take the C."""
+    from PIL import ImageDraw
+
+    image = Image.new("L", (420, 200), 255)
+    pen = ImageDraw.Draw(image)
+    pen.line([(44, 101), (44, 150)], fill=0, width=6)                    # P: the stem...
+    pen.line([(42, 62), (80, 62), (90, 76), (80, 92), (46, 92)], fill=0, width=6)  # ...its bowl, apart
+    pen.line([(130, 75), (130, 150)], fill=0, width=6)                   # I
+    pen.arc([160, 52, 220, 136], start=40, end=320, fill=0, width=6)     # C, higher
+    pen.line([(245, 62), (300, 62)], fill=0, width=6)                    # T: the bar...
+    pen.line([(272, 70), (272, 150)], fill=0, width=6)                   # ...and its stem, apart
+    pen.line([(330, 75), (330, 150), (380, 150)], fill=0, width=6)       # L
+    lines = find_lines(extract_ink(image, max_side=TEXT_SIDE, text=True))
+    assert len(lines) == 1 and len(lines[0].pieces) == 5
+
+
 def test_printed_label_before_a_colon_is_dropped():
     # "NOM :" in small letters, then a handwritten name twice as tall.
     page = np.full((120, 900, 3), 255, np.uint8)
