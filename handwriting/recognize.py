@@ -254,6 +254,26 @@ class Recognizer:
             return logp + weight * (max(split[1], own_split - uncut) if split else own_split - uncut)
         return max(sorted(scored), key=total) if scored else own
 
+    def _own_text(self, cuts: list[tuple[int, int]], cands: Candidates) -> str:
+        index = cands.index()
+        return "".join(self.letters[int(cands.probs[index[span]].argmax())] for span in cuts)
+
+    def weighing(self, source):
+        """What `weigh` chooses from for a word (its main line): (the letter model's own reading, its
+        split score, {text: (log p, split)}), or None when there is no word model, no line or no
+        strip. For choosing the weighing constants (bench/tune_words.py)."""
+        page, pieces = self._page(source)
+        line = main_line(page) if pieces is None else stroke_line(page, pieces)
+        if self.word_model is None or line is None:
+            return None
+        cands = self.candidates(page, line)
+        cuts = self._letter_split(line, cands)
+        if not cuts:
+            return None
+        own = self._own_text(cuts, cands)
+        found = self.text_scores(page, line, cands, own)
+        return None if found is None else (own, found[0], found[1])
+
     def _read_line(self, line: Line, page, top_k: int, lexicon: Lexicon | None) -> WordReading:
         """Choose the letters of one line of pieces and read them."""
         cands = self.candidates(page, line)
@@ -261,7 +281,7 @@ class Recognizer:
         cuts = self._letter_split(line, cands)
         forced, view = None, None  # the word model's text, when it wins; the line as it saw it
         if self.word_model is not None and cuts:
-            own = "".join(self.letters[int(cands.probs[index[span]].argmax())] for span in cuts)
+            own = self._own_text(cuts, cands)
             found = self.text_scores(page, line, cands, own)
             if found is not None:
                 own_split, scored, view = found

@@ -105,3 +105,14 @@ def test_each_reading_keeps_the_line_as_the_word_model_saw_it(readings):
     # What the word model reads alone is often, not always, the reading the reader chose.
     same = np.mean([r.strip_text == r.raw.replace(" ", "") for _, _, r, _ in readings])
     assert 0.5 < same < 1.0
+
+
+
+def test_the_weighing_inputs_give_the_readers_own_choice(readings, words, rec, letters_only):  # noqa: F811
+    """bench/tune_words.py chooses the weighing constants on `Recognizer.weighing`: with the
+    shipped constants, its inputs must give back the reader's own reading, on paper and from strokes."""
+    for _, picture, r, _ in readings[:40]:
+        assert rec.weigh(*rec.weighing(picture)) == r.raw.replace(" ", "")
+    for w in words[:20]:
+        assert rec.weigh(*rec.weighing(w["strokes"])) == rec.read_word(w["strokes"]).raw.replace(" ", "")
+    assert letters_only.weighing(readings[0][1]) is None  # no word model: nothing to weigh
