@@ -260,9 +260,7 @@ def _join_broken(pieces: list[Piece], height: float) -> list[Piece]:
     pieces = sorted(pieces, key=lambda p: p.left)
     i = 0
     while i < len(pieces):
-        # (sorted by left: the pieces sharing a column with pieces[i] follow it)
-        j = next((j for j in range(i + 1, len(pieces)) if pieces[j].left < pieces[i].right
-                  and part_of(pieces[i], pieces[j])), None)
+        j = next((j for j in range(i + 1, len(pieces)) if part_of(pieces[i], pieces[j])), None)
         if j is None:
             i += 1
         else:
@@ -393,9 +391,11 @@ def _make_line(pieces: list[Piece], notes: list[str]) -> Line | None:
 def find_lines(page: InkImage, pieces: list[Piece] | None = None) -> list[Line]:
     """The lines of writing on a page, top to bottom, each with its pieces left to right.
 
-    The pieces are the page's connected components unless given (one per pen stroke, say).
+    The pieces are the page's connected components, the parts of a letter broken across its
+    height joined, unless given (one per pen stroke, say: kept as they are).
     """
-    pieces = _components(page.mask) if pieces is None else list(pieces)
+    from_picture = pieces is None
+    pieces = _components(page.mask) if from_picture else list(pieces)
     if not pieces:
         return []
     height = _typical_height(pieces)
@@ -416,7 +416,8 @@ def find_lines(page: InkImage, pieces: list[Piece] | None = None) -> list[Line]:
     if not pieces:
         return []
     lines = []
-    groups = _cluster_lines(_join_broken(pieces, height))
+    # (Pen strokes stay apart: letters that overlap on the page were drawn with strokes of their own.)
+    groups = _cluster_lines(_join_broken(pieces, height) if from_picture else pieces)
     # Small marks (accents, dots) may have formed lines of their own: give them to the nearest line.
     tall = [g for g in groups if max(p.height for p in g) >= 0.4 * height]
     for g in groups:
