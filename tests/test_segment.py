@@ -234,6 +234,10 @@ def test_strokes_keep_overlapping_letters_apart():
     line = stroke_line(page, pieces)
     assert len(line.pieces) == 4  # the strokes of each letter merged, the letters not
     assert all(a.right > b.left for a, b in zip(line.pieces, line.pieces[1:]))  # overlapping boxes
+    # Read as text, strokes overlapping by half their width stay apart too.
+    page, pieces = word_strokes(strokes_word("TALE", gap=-50))
+    lines = find_lines(page, pieces)
+    assert len(lines) == 1 and len(lines[0].pieces) == 4
 
 
 def test_overlapping_letters_read_from_their_strokes(rec):  # noqa: F811
