@@ -6,7 +6,9 @@
 (a) composed: words made of real letters from shared/data/real_letters_raw.zip (random English
     words of 2-12 letters, random gaps, baseline jitter and letter sizes, dark ink on paper), each
     word's letters from one source in turn (one hand per word); a quarter of them have lightly
-    touching pairs, reported apart.
+    touching pairs, reported apart. Then how many words hold only letters a person reads as their
+    label (bench/real_letters_audit.json: the most any reader can get right), and (a) again
+    composed of those letters only.
 (b) strokes: every pen-written word of shared/data/strokes_words.json, rendered as dark ink on
     light paper and read as an image (a minority are written in lower case); and the same words
     read from their strokes, as the dashboard's pad gives them (one piece per stroke). When the
