@@ -107,7 +107,6 @@ def test_each_reading_keeps_the_line_as_the_word_model_saw_it(readings):
     assert 0.5 < same < 1.0
 
 
-
 def test_the_weighing_inputs_give_the_readers_own_choice(readings, words, rec, letters_only):  # noqa: F811
     """bench/tune_words.py chooses the weighing constants on `Recognizer.weighing`: with the
     shipped constants, its inputs must give back the reader's own reading, on paper and from strokes."""
