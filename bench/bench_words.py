@@ -1,7 +1,7 @@
 """Word, name and card reading on real handwriting: raw readings, no lexicon.
 
-    .venv/bin/python bench/bench_words.py            # all four measurements
-    .venv/bin/python bench/bench_words.py --only composed --count 400
+    .venv/bin/python bench/bench_words.py            # every measurement, (a) to (e)
+    .venv/bin/python bench/bench_words.py --only composed --count 400   # a quick look
 
 (a) composed: words made of real letters from shared/data/real_letters_raw.zip (random English
     words of 2-12 letters, random gaps, baseline jitter and letter sizes, dark ink on paper), each
@@ -353,7 +353,9 @@ def bench_debris(rec, data: Path, real_count: int = 3000) -> list[str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", choices=["composed", "strokes", "names", "cards", "debris"], action="append")
-    parser.add_argument("--count", type=int, default=400, help="composed words to make (default 400)")
+    parser.add_argument("--count", type=int, default=1600,
+                        help="composed words to make (default 1600, 1,200 of them with letters apart: "
+                             "a few hundred move by several points from one draw to another)")
     parser.add_argument("--limit", type=int, default=None, help="pen-written words to read (default all)")
     parser.add_argument("--pen", type=float, default=PEN,
                         help=f"pen width of the pen-written words, as a share of the letter height (default {PEN})")
