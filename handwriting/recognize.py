@@ -89,6 +89,11 @@ class StripView:
     ink: np.ndarray
 
 
+def _word_line(page, pieces) -> Line | None:
+    """A word's line: in a picture the line with the most ink, from pen strokes all of them."""
+    return main_line(page) if pieces is None else stroke_line(page, pieces)
+
+
 def _is_strokes(source) -> bool:
     """Pen strokes: a list of lists of [x, y] points (not an image array, path or bytes)."""
     if not isinstance(source, (list, tuple)) or not source:
@@ -263,7 +268,7 @@ class Recognizer:
         split score, {text: (log p, split)}), or None when there is no word model, no line or no
         strip. For choosing the weighing constants (bench/tune_words.py)."""
         page, pieces = self._page(source)
-        line = main_line(page) if pieces is None else stroke_line(page, pieces)
+        line = _word_line(page, pieces)
         if self.word_model is None or line is None:
             return None
         cands = self.candidates(page, line)
@@ -367,7 +372,7 @@ class Recognizer:
             if _is_strokes(source):
                 return self._empty_word(f"nothing to read: {e}")
             raise
-        line = main_line(page) if pieces is None else stroke_line(page, pieces)
+        line = _word_line(page, pieces)
         if line is None:
             return self._empty_word(NOTHING)
         return self._read_line(line, page, top_k, lexicon)

@@ -252,10 +252,9 @@ def _join_broken(pieces: list[Piece], height: float) -> list[Piece]:
     def part_of(a: Piece, b: Piece) -> bool:
         if min(max(a.height, a.width), max(b.height, b.width)) < 0.3 * height:
             return False
-        shared = _overlap(a.left, a.right, b.left, b.right) >= 0.6 * min(a.width, b.width)
         gap = max(a.top, b.top) - min(a.bottom, b.bottom)  # < 0 when they overlap in height
         one_letter_high = max(a.bottom, b.bottom) - min(a.top, b.top) <= 1.5 * height  # not two lines' letters
-        return shared and gap <= 0.2 * height and one_letter_high
+        return _share_columns(a, b) and gap <= 0.2 * height and one_letter_high
 
     pieces = sorted(pieces, key=lambda p: p.left)
     i = 0
@@ -268,6 +267,11 @@ def _join_broken(pieces: list[Piece], height: float) -> list[Piece]:
     return pieces
 
 
+def _share_columns(a: Piece, b: Piece) -> bool:
+    """Most of the narrower piece's columns are also the other's: strokes of one letter."""
+    return _overlap(a.left, a.right, b.left, b.right) >= 0.6 * min(a.width, b.width)
+
+
 def _merge_columns(pieces: list[Piece]) -> list[Piece]:
     """Merge pieces that share most of their columns: strokes of one letter drawn apart."""
     pieces = sorted(pieces, key=lambda p: p.left)
@@ -276,7 +280,7 @@ def _merge_columns(pieces: list[Piece]) -> list[Piece]:
         changed = False
         for i in range(len(pieces) - 1):
             a, b = pieces[i], pieces[i + 1]
-            if _overlap(a.left, a.right, b.left, b.right) >= 0.6 * min(a.width, b.width):
+            if _share_columns(a, b):
                 pieces[i:i + 2] = [_merge(a, b)]
                 changed = True
                 break
