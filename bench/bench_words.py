@@ -8,7 +8,8 @@
     word's letters from one source in turn (one hand per word); a quarter of them have lightly
     touching pairs, reported apart. Then how many words hold only letters a person reads as their
     label (bench/real_letters_audit.json: the most any reader can get right), and (a) again
-    composed of those letters only.
+    composed of those letters only; each time also the words' letters read one by one, with no
+    segmentation and no word model.
 (b) strokes: every pen-written word of shared/data/strokes_words.json, rendered as dark ink on
     light paper and read as an image (a minority are written in lower case); and the same words
     read from their strokes, as the dashboard's pad gives them (one piece per stroke). When the
@@ -188,6 +189,13 @@ def composed_pictures(data: Path, count: int, seed: int = 0, exclude=frozenset()
         yield Composed(word, source, touching, *compose(word, inks[source], rng, touching))
 
 
+def read_alone(rec, pieces: list[np.ndarray]) -> str:
+    """A composed word's letters read one by one, each fitted and centred: the reader's letters
+    without segmentation and without the word model."""
+    singles = np.stack([fit_and_center(p)[0] for p in pieces])
+    return "".join(LETTERS[i] for i in rec.probabilities(singles).argmax(axis=1))
+
+
 def bench_composed(rec, data: Path, count: int, seed: int = 0) -> list[Score | str]:
     """(a) twice: with every letter, then with only the letters a person reads as their label
     (bench/real_letters_audit.json); and how many words of the first are readable letter by letter."""
@@ -202,8 +210,7 @@ def bench_composed(rec, data: Path, count: int, seed: int = 0) -> list[Score | s
         unaudited.update(set(c.files) - looked_at)
         if not c.touching:
             per_source.setdefault(c.source, Score(f"    letters apart, words from {c.source}")).add(c.word, got)
-            singles = np.stack([fit_and_center(p)[0] for p in c.pieces])
-            alone.add(c.word, "".join(LETTERS[i] for i in rec.probabilities(singles).argmax(axis=1)))
+            alone.add(c.word, read_alone(rec, c.pieces))
             readable += unreadable.isdisjoint(c.files)
     lines: list[Score | str] = [apart, *per_source.values(), touch, alone]
     lines.append(f"    words whose every letter a person reads as its label ({AUDIT.name}): "
@@ -215,12 +222,14 @@ def bench_composed(rec, data: Path, count: int, seed: int = 0) -> list[Score | s
     clean = Score(f"(a) composed words, letters apart, only letters a person reads as their label "
                   f"({len(unreadable)} of {len(looked_at)} left out)")
     clean_source: dict[str, Score] = {}
+    clean_alone = Score("    the same letters read alone (fitted and centred, no segmentation)")
     for c in composed_pictures(data, count, seed, exclude=unreadable):
         if not c.touching:
             got = rec.read_word(c.picture).raw.replace(" ", "")
             clean.add(c.word, got)
             clean_source.setdefault(c.source, Score(f"    words from {c.source}")).add(c.word, got)
-    return [*lines, clean, *clean_source.values()]
+            clean_alone.add(c.word, read_alone(rec, c.pieces))
+    return [*lines, clean, *clean_source.values(), clean_alone]
 
 
 # ------------------------------------------------------------------------------ (b) pen-written words
