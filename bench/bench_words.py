@@ -198,7 +198,8 @@ def read_alone(rec, pieces: list[np.ndarray]) -> str:
 
 def bench_composed(rec, data: Path, count: int, seed: int = 0) -> list[Score | str]:
     """(a) twice: with every letter, then with only the letters a person reads as their label
-    (bench/real_letters_audit.json); and how many words of the first are readable letter by letter."""
+    (bench/real_letters_audit.json), each time with the same letters read alone; and how many
+    words of the first are readable letter by letter."""
     looked_at, unreadable = audit()
     apart, touch = Score("(a) composed words, letters apart"), Score("(a) composed words, one touching pair")
     alone = Score("    the same letters read alone (fitted and centred, no segmentation)")
