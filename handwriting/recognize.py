@@ -259,9 +259,17 @@ class Recognizer:
             return logp + weight * (max(split[1], own_split - uncut) if split else own_split - uncut)
         return max(sorted(scored), key=total) if scored else own
 
-    def _own_text(self, cuts: list[tuple[int, int]], cands: Candidates) -> str:
+    def _choices(self, page, line: Line):
+        """One line's candidates, the letter model's split and, with a word model, its own text and
+        what the word model scores against it (`text_scores`; None without a word model, without
+        cuts or without a strip): (cands, cuts, own, found)."""
+        cands = self.candidates(page, line)
+        cuts = self._letter_split(line, cands)
+        if self.word_model is None or not cuts:
+            return cands, cuts, None, None
         index = cands.index()
-        return "".join(self.letters[int(cands.probs[index[span]].argmax())] for span in cuts)
+        own = "".join(self.letters[int(cands.probs[index[span]].argmax())] for span in cuts)
+        return cands, cuts, own, self.text_scores(page, line, cands, own)
 
     def weighing(self, source):
         """What `weigh` chooses from for a word (its main line): (the letter model's own reading, its
@@ -271,30 +279,21 @@ class Recognizer:
         line = _word_line(page, pieces)
         if self.word_model is None or line is None:
             return None
-        cands = self.candidates(page, line)
-        cuts = self._letter_split(line, cands)
-        if not cuts:
-            return None
-        own = self._own_text(cuts, cands)
-        found = self.text_scores(page, line, cands, own)
+        _, _, own, found = self._choices(page, line)
         return None if found is None else (own, found[0], found[1])
 
     def _read_line(self, line: Line, page, top_k: int, lexicon: Lexicon | None) -> WordReading:
         """Choose the letters of one line of pieces and read them."""
-        cands = self.candidates(page, line)
+        cands, cuts, own, found = self._choices(page, line)
         index = cands.index()
-        cuts = self._letter_split(line, cands)
         forced, view = None, None  # the word model's text, when it wins; the line as it saw it
-        if self.word_model is not None and cuts:
-            own = self._own_text(cuts, cands)
-            found = self.text_scores(page, line, cands, own)
-            if found is not None:
-                own_split, scored, view = found
-                best = self.weigh(own, own_split, scored)
-                if best != own and scored[best][1] is None:  # no cut gives it: letters fused
-                    return self._frame_reading(page, line, best, view, top_k, lexicon)
-                if best != own:
-                    forced, cuts = best, scored[best][1][0]
+        if found is not None:
+            own_split, scored, view = found
+            best = self.weigh(own, own_split, scored)
+            if best != own and scored[best][1] is None:  # no cut gives it: letters fused
+                return self._frame_reading(page, line, best, view, top_k, lexicon)
+            if best != own:
+                forced, cuts = best, scored[best][1][0]
         breaks = word_breaks([cands.boxes[index[span]] for span in cuts], line.height)
         letters, letter_boxes, text, probs_of = [], [], [], []
         for a, (i, j) in enumerate(cuts):
