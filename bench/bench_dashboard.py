@@ -61,14 +61,14 @@ def free_port() -> int:
 
 
 class Server:
-    """`handwriting.serve` on a free port; `wait_pool(n)` waits for the n-th filled kernel pool."""
+    """`handwriting.app.serve` on a free port; `wait_pool(n)` waits for the n-th filled kernel pool."""
 
     def __init__(self, work: Path, notebook: Path | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         self.log = work / f"voila-{self.port}.log"
         self.baseline = notebook is not None
-        command = [sys.executable, "-m", "handwriting.serve", "--port", str(self.port),
+        command = [sys.executable, "-m", "handwriting.app.serve", "--port", str(self.port),
                    "--db", str(work / "predictions.sqlite"), "--pool-size", "1"]
         if notebook is not None:
             command += ["--notebook", str(notebook)]

@@ -54,7 +54,7 @@ print(json.dumps({"seconds": seconds, **peak, "rows": len(rows), "integral": ok,
 """
 OURS = _COMMON + """
 import numpy as np
-from handwriting.kaggle_csv import read_kaggle_csv
+from handwriting.data.kaggle_csv import read_kaggle_csv
 t = time.perf_counter()
 x, y = read_kaggle_csv(path)
 seconds = time.perf_counter() - t
@@ -68,14 +68,14 @@ print(json.dumps({"seconds": seconds, **peak, "rows": len(y), "integral": True,
 """
 IMPORT_ONLY = _COMMON + """
 import numpy as np
-import handwriting.kaggle_csv
+import handwriting.data.kaggle_csv
 print(json.dumps({"seconds": 0.0, **peaks(), "rows": 0, "integral": True, "digest": ""}))
 """
 GENERATE = """
 import sys, time
 import numpy as np
-from handwriting.kaggle_csv import write_kaggle_csv
-from handwriting.strokes import render_strokes
+from handwriting.data.kaggle_csv import write_kaggle_csv
+from handwriting.imaging.strokes import render_strokes
 
 path, rows = sys.argv[1], int(sys.argv[2])
 t = time.perf_counter()

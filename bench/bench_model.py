@@ -27,10 +27,10 @@ def main() -> None:
 
     import keras
 
-    from handwriting.augment import Augmentation
-    from handwriting.model import build_model, compiled_predictor
-    from handwriting.synthetic import generate
-    from handwriting.train import _pipeline
+    from handwriting.letters.augment import Augmentation
+    from handwriting.letters.model import build_model, compiled_predictor
+    from handwriting.data.synthetic import generate
+    from handwriting.letters.train import _pipeline
 
     data = generate(args.images, seed=0)
     x, y = data.x, data.y

@@ -24,7 +24,7 @@ from PIL import Image, ImageDraw, ImageFilter
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from handwriting.paths import default_model_path, shared_data_dir  # noqa: E402
-from handwriting.preprocess import preprocess_image  # noqa: E402
+from handwriting.imaging.preprocess import preprocess_image  # noqa: E402
 
 
 def timed(fn, repeat: int) -> float:
@@ -89,7 +89,7 @@ def main() -> int:
     if not model_path.is_file():
         print(f"(no model at {model_path}: model timings skipped)")
         return 0
-    from handwriting.recognize import Recognizer
+    from handwriting.recognize.reader import Recognizer
 
     rec = Recognizer(model_path)
     one = preprocess_image(jpeg).image[None]

@@ -33,8 +33,8 @@ def main() -> None:
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
 
-    from handwriting import synthetic
-    from handwriting.strokes import render_strokes
+    from handwriting.data import synthetic
+    from handwriting.imaging.strokes import render_strokes
 
     t = time.perf_counter()
     table = {letter: synthetic.glyph_variants(letter) for letter in LETTERS}

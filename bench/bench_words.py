@@ -42,11 +42,11 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from handwriting import LETTERS  # noqa: E402
-from handwriting.modelcard import load_card  # noqa: E402
+from handwriting.cards import load_card  # noqa: E402
 from handwriting.paths import shared_data_dir  # noqa: E402
-from handwriting.preprocess import NoInkError, extract_ink, fit_and_center, letter_components  # noqa: E402
-from handwriting.segment import PAPER_PEN as PEN, strokes_on_paper  # noqa: E402
-from handwriting.train_words import split_real_words  # noqa: E402
+from handwriting.imaging.preprocess import NoInkError, extract_ink, fit_and_center, letter_components  # noqa: E402
+from handwriting.words.segment import PAPER_PEN as PEN, strokes_on_paper  # noqa: E402
+from handwriting.words.train import split_real_words  # noqa: E402
 
 CARD = ["ABCDI", "KOLMR", "EHXWT"]
 
@@ -174,7 +174,7 @@ class Composed(NamedTuple):
 def composed_pictures(data: Path, count: int, seed: int = 0, exclude=frozenset()):
     """The (a) words in order. Each word is written by one hand: all its letters come from one
     source, the sources in turn. Letters whose file is in `exclude` are never used."""
-    from handwriting.lexicon import Lexicon
+    from handwriting.words.lexicon import Lexicon
 
     rng = np.random.default_rng(seed)
     words = [w for n in range(2, 13) for w in Lexicon.builtin("en", top=20000).words.get(n, [])]
@@ -325,9 +325,9 @@ def blots(count: int, seed: int = 0) -> np.ndarray:
 
 
 def bench_debris(rec, data: Path, real_count: int = 3000) -> list[str]:
-    from handwriting.negatives import not_letters
-    from handwriting.preprocess import preprocess_image
-    from handwriting.strokes import render_strokes
+    from handwriting.data.not_letters import not_letters
+    from handwriting.imaging.preprocess import preprocess_image
+    from handwriting.imaging.strokes import render_strokes
 
     letters = json.loads((data / "strokes_letters.json").read_text())
     suspect = [r for r in letters if r.get("flag") == "suspect"]
@@ -341,7 +341,7 @@ def bench_debris(rec, data: Path, real_count: int = 3000) -> list[str]:
          np.stack([render_strokes(r["strokes"]) for r in suspect])),
         ("generated scribbles", np.stack([render_strokes(s) for s in scribbles(500)])),
         ("generated ink blots", np.stack([preprocess_image(b).image for b in blots(500)])),
-        ("two real letters read as one (handwriting.negatives on real_letters.npz)",
+        ("two real letters read as one (handwriting.data.not_letters on real_letters.npz)",
          not_letters(real, 1000, seed=1)),
     ):
         top = rec.probabilities(images).max(axis=1)
@@ -377,7 +377,7 @@ def main() -> int:
     if not (data / "README.md").is_file():
         print(f"real handwriting not found at {data}")
         return 1
-    from handwriting.recognize import Recognizer
+    from handwriting.recognize.reader import Recognizer
 
     rec = Recognizer(args.model, word_model=None if args.word_model == "none" else args.word_model)
     print(f"model {rec.path} version {rec.version}; word model "

@@ -22,12 +22,12 @@ from pathlib import Path
 
 import numpy as np
 
-from handwriting.corpus import labs, unseen_writer_sets, unipen
-from handwriting.dataset import Dataset
-from handwriting.evaluate import evaluate
-from handwriting.strokes import DEFAULT_PEN_WIDTH
-from handwriting.synthetic import generate
-from handwriting.train import TrainConfig, train
+from handwriting.data.shared import labs, unseen_writer_sets, unipen
+from handwriting.data.dataset import Dataset
+from handwriting.letters.evaluate import evaluate
+from handwriting.imaging.strokes import DEFAULT_PEN_WIDTH
+from handwriting.data.synthetic import generate
+from handwriting.letters.train import TrainConfig, train
 
 RESULTS = Path(__file__).parent / "results" / "heldout.json"
 

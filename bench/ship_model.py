@@ -5,15 +5,15 @@
 Trains the shipped recipe (embedded synthetic set + UNIPEN pen trajectories, licensed data only)
 for the epoch count the held-out runs found (bench/heldout.py -> bench/results/heldout.json),
 with a tenth as many not-letters (touching pairs, letters with a sliver of a neighbour:
-handwriting.negatives) so that bad cuts of a word read as unsure, and 15 % more pictures cut from
-words composed of the training letters, as the word reader sees them (handwriting.word_pieces:
+handwriting.data.not_letters) so that bad cuts of a word read as unsure, and 15 % more pictures cut from
+words composed of the training letters, as the word reader sees them (handwriting.words.pieces:
 letters with their neighbours cut away, parts of letters, pairs), keeps a small group of UNIPEN
 writers aside for early stopping and the uncertainty threshold, tests on writers it never saw,
 and writes the held-out table into the card.
 
 `--aligned-words` trains the measured but not shipped two-stage recipe instead: the same recipe
 keeping its last epoch, saved as models/local/aligner.keras, aligns every UNIPEN pen-written word
-of strokes_words.json with its label (handwriting.word_letters); then the same again with the
+of strokes_words.json with its label (handwriting.words.aligned_letters); then the same again with the
 letters cut out of those words, saved as models/local/aligned-words.keras. It reads pen-written words of unseen writers better
 (bench/words_heldout.py) but cards worse (the README says by how much).
 """
@@ -28,10 +28,10 @@ from pathlib import Path
 
 import numpy as np
 
-from handwriting.corpus import TRAIN_PEN_WIDTHS
-from handwriting.modelcard import save_card
+from handwriting.data.shared import TRAIN_PEN_WIDTHS
+from handwriting.cards import save_card
 from handwriting.paths import PROJECT_ROOT, local_models_dir, models_dir, shared_data_dir
-from handwriting.train import TrainConfig, train
+from handwriting.letters.train import TrainConfig, train
 
 HELDOUT = Path(__file__).parent / "results" / "heldout.json"
 WORDS_HELDOUT = Path(__file__).parent / "results" / "words_heldout.json"  # bench/words_heldout.py

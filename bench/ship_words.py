@@ -3,9 +3,9 @@
     .venv/bin/python bench/ship_words.py [--composed models/local/words-composed.keras]
 
 Two stages, from licensed data only:
-1. `handwriting.word_model` learns 100,000 words of random letters composed from the embedded
+1. `handwriting.words.model` learns 100,000 words of random letters composed from the embedded
    synthetic letters (MIT) and the UNIPEN capitals of strokes_letters.json (CC BY 4.0), as letter
-   pictures and as pen trajectories drawn together (`handwriting.word_corpus`). About 35 minutes
+   pictures and as pen trajectories drawn together (`handwriting.words.corpus`). About 35 minutes
    on two cores; saved as models/local/words-composed.keras (skipped when that file is there, or
    given with --composed).
 2. It goes on learning for 4 short epochs with the real pen-written words of strokes_words.json
@@ -23,9 +23,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from handwriting.modelcard import save_card  # noqa: E402
+from handwriting.cards import save_card  # noqa: E402
 from handwriting.paths import PROJECT_ROOT, local_models_dir, models_dir, shared_data_dir  # noqa: E402
-from handwriting.train_words import WordTrainConfig, train_words  # noqa: E402
+from handwriting.words.train import WordTrainConfig, train_words  # noqa: E402
 
 
 COMPOSED = local_models_dir() / "words-composed.keras"

@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_words  # noqa: E402
 from handwriting.paths import shared_data_dir  # noqa: E402
-from handwriting.segment import strokes_on_paper  # noqa: E402
+from handwriting.words.segment import strokes_on_paper  # noqa: E402
 
 WEIGHTS = (0.5, 1.0, 1.5, 2.0, 3.0, 5.0)
 UNCUTS = (2.0, 4.0, 6.0, 10.0, 1e9)
@@ -43,7 +43,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--word-model", default="default")
     args = parser.parse_args()
-    from handwriting.recognize import Recognizer
+    from handwriting.recognize.reader import Recognizer
 
     rec = Recognizer(word_model=args.word_model)
     if rec.word_model is None:

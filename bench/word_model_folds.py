@@ -6,7 +6,7 @@ The shipped word model goes on training on real pen-written words of strokes_wor
 (`bench/ship_words.py`), so reading those words with it would flatter it. UNIPEN's writers wrote
 the same word lists, so holding writers out is not enough either: a model that saw FAMILY
 written by others may read it partly by heart. Here the words are dealt into folds of writers and
-folds of texts (`handwriting.train_words.split_real_words`); for each (writer fold, text fold) one
+folds of texts (`handwriting.words.train.split_real_words`); for each (writer fold, text fold) one
 model goes on training on the words of the other writers *with other texts*, and reads the words
 in both folds.
 Every word is read once, by a model that never saw its writer nor its text.
@@ -33,8 +33,8 @@ from ship_words import COMPOSED, fine_tune_recipe  # noqa: E402
 from words_heldout import percent, read  # noqa: E402  (the same two readings, the same rounding)
 
 from handwriting.paths import shared_data_dir  # noqa: E402
-from handwriting.recognize import Recognizer  # noqa: E402
-from handwriting.train_words import split_real_words, train_words  # noqa: E402
+from handwriting.recognize.reader import Recognizer  # noqa: E402
+from handwriting.words.train import split_real_words, train_words  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "word_model_folds.json"
 

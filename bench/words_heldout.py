@@ -3,7 +3,7 @@
     .venv/bin/python bench/words_heldout.py [--folds 2] [--aligner models/local/aligner.keras]
 
 The two-stage recipe (`bench/ship_model.py --aligned-words`) learns letters cut out of every
-pen-written word of strokes_words.json (`handwriting.word_letters`), so reading those words with
+pen-written word of strokes_words.json (`handwriting.words.aligned_letters`), so reading those words with
 its model would flatter it. Here each lab's writers are dealt into folds; for each fold, the
 recipe trains on the words of the other folds and reads this fold's words, drawn on paper and from
 their strokes. The baseline, in the same run and on the same words: the first stage (single
@@ -26,10 +26,10 @@ from pathlib import Path
 from ship_model import recipe
 
 from handwriting.paths import shared_data_dir
-from handwriting.recognize import Recognizer
-from handwriting.segment import strokes_on_paper
-from handwriting.train import train
-from handwriting.train_words import writer_folds
+from handwriting.recognize.reader import Recognizer
+from handwriting.words.segment import strokes_on_paper
+from handwriting.letters.train import train
+from handwriting.words.train import writer_folds
 
 RESULTS = Path(__file__).parent / "results" / "words_heldout.json"
 

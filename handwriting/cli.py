@@ -29,7 +29,7 @@ def _print_json(obj) -> None:
 
 
 def cmd_info(args) -> int:
-    from handwriting.data import detect_format, load
+    from handwriting.data.formats import detect_format, load
 
     fmt = detect_format(args.data)
     data = load(args.data)
@@ -47,8 +47,8 @@ def cmd_info(args) -> int:
 
 
 def cmd_synth(args) -> int:
-    from handwriting.data import save
-    from handwriting.synthetic import generate
+    from handwriting.data.formats import save
+    from handwriting.data.synthetic import generate
 
     if args.count < 1:
         raise ValueError("--count must be at least 1")
@@ -58,7 +58,7 @@ def cmd_synth(args) -> int:
 
 
 def cmd_convert(args) -> int:
-    from handwriting.data import load, save
+    from handwriting.data.formats import load, save
 
     data = load(args.data)
     out = save(data, args.out)
@@ -67,7 +67,7 @@ def cmd_convert(args) -> int:
 
 
 def cmd_train(args) -> int:
-    from handwriting.train import TrainConfig, train
+    from handwriting.letters.train import TrainConfig, train
 
     params = {}
     for name, value in args.parameters or []:
@@ -84,8 +84,8 @@ def cmd_train(args) -> int:
 
 
 def cmd_evaluate(args) -> int:
-    from handwriting.data import load
-    from handwriting.evaluate import evaluate, load_keras_model
+    from handwriting.data.formats import load
+    from handwriting.letters.evaluate import evaluate, load_keras_model
     from handwriting.paths import default_model_path
 
     data = load(args.data)
@@ -132,7 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_evaluate)
 
-    from handwriting import predict, serve
+    from handwriting.app import predict
+    from handwriting.app import serve
 
     for module, command, help_text in (
         (predict, "predict", "read letters, words or lines from image files"),
@@ -146,7 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from handwriting.dataset import DataError
+    from handwriting.data.dataset import DataError
 
     try:
         return int(args.func(args) or 0)

@@ -38,7 +38,7 @@ def default_model_path() -> Path:
 
 def default_word_model_path() -> Path:
     """The word model read beside the letter model when it exists (`HANDWRITING_WORD_MODEL`
-    overrides; `handwriting.word_model`)."""
+    overrides; `handwriting.words.model`)."""
     return _setting("HANDWRITING_WORD_MODEL", models_dir() / "words.keras")
 
 

@@ -10,8 +10,8 @@ import sys
 import numpy as np
 import pytest
 
-from handwriting.data import load
-from handwriting.kaggle_csv import write_kaggle_csv
+from handwriting.data.formats import load
+from handwriting.data.kaggle_csv import write_kaggle_csv
 from tests.helpers import all_letters_strokes, draw_letter_png, letter_images, write_emnist, write_strokes
 
 

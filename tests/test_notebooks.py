@@ -71,7 +71,7 @@ def test_training_parameters_are_all_training_config_fields():
     """Every parameter of 03 reaches TrainConfig.from_params, which refuses unknown names."""
     from dataclasses import fields
 
-    from handwriting.train import TrainConfig
+    from handwriting.letters.train import TrainConfig
 
     assert set(parameters("03_training.ipynb")) <= {f.name for f in fields(TrainConfig)}
 

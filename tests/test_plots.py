@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from handwriting import LETTERS, explore, plots
+from handwriting import LETTERS, plots
+from handwriting.data import explore
 
 ALPHABET = list(LETTERS)
 
@@ -172,7 +173,7 @@ def test_projection_labels_are_pushed_apart():
 
 def test_normalisation_shows_picture_input_and_rescaled_values():
     picture = explore.example_picture("A", seed=0)
-    from handwriting.preprocess import preprocess_image
+    from handwriting.imaging.preprocess import preprocess_image
 
     result = preprocess_image(picture)
     fig = rendered(plots.normalisation(picture, result.image, result.bbox))

@@ -105,7 +105,7 @@ class Server:
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory, model_path, chromium) -> Server:
-    """`handwriting.serve` on a free port with a fresh database; stopped (kernels too) at the end."""
+    """`handwriting.app.serve` on a free port with a fresh database; stopped (kernels too) at the end."""
     work = tmp_path_factory.mktemp("voila")
     db = work / "predictions.sqlite"
     log = work / "voila.log"
@@ -113,7 +113,7 @@ def server(tmp_path_factory, model_path, chromium) -> Server:
     env = dict(os.environ, PYTHONPATH=str(PROJECT_ROOT), HANDWRITING_DATA_DIR=str(work / "data"))
     with open(log, "wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "handwriting.serve", "--port", str(port), "--db", str(db),
+            [sys.executable, "-m", "handwriting.app.serve", "--port", str(port), "--db", str(db),
              "--model", str(model_path), "--pool-size", "1"],
             stdout=out, stderr=subprocess.STDOUT, env=env, cwd=PROJECT_ROOT)
     server = Server(f"http://127.0.0.1:{port}/", db, log, process)

@@ -42,7 +42,7 @@ def db_rows(server, sql: str, params=()) -> list:
 
 @pytest.fixture(scope="module")
 def recognizer(model_path):
-    from handwriting.recognize import Recognizer
+    from handwriting.recognize.reader import Recognizer
 
     return Recognizer(model_path)
 
@@ -224,7 +224,7 @@ def test_a_large_phone_photo_reaches_the_kernel(app_page, tmp_path):
 
 
 def test_word_written_on_the_wide_pad(app_page, server, shared_data, recognizer):
-    from handwriting.lexicon import Lexicon
+    from handwriting.words.lexicon import Lexicon
 
     page = app_page.page
     app_page.tab("Word")
@@ -304,7 +304,7 @@ def test_history_correction_is_stored_beside_the_prediction(app_page, server):
 
 
 def test_model_tab_shows_the_card(app_page, model_path):
-    from handwriting.modelcard import load_card
+    from handwriting.cards import load_card
 
     page = app_page.page
     app_page.tab("Model")
@@ -370,8 +370,8 @@ def test_kernel_websocket_does_not_execute_code(app_page, server, tmp_path):
     "voila/files/dashboard.ipynb",
     "voila/files/../data/predictions.sqlite",
     "voila/files/..%2F..%2Fmodels%2Fhandwriting.keras",
-    "voila/files/%2E%2E/%2E%2E/handwriting/store.py",
-    "voila/static/../../handwriting/store.py",
+    "voila/files/%2E%2E/%2E%2E/handwriting/app/store.py",
+    "voila/static/../../handwriting/app/store.py",
     "voila/templates/handwriting/static/../../../../voila.json",
     "api/contents/",
     "voila/render/dashboard.ipynb",

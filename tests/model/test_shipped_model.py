@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from handwriting.corpus import unseen_writer_sets
-from handwriting.evaluate import load_keras_model, probabilities
-from handwriting.modelcard import file_sha256, load_card
+from handwriting.data.shared import unseen_writer_sets
+from handwriting.letters.evaluate import load_keras_model, probabilities
+from handwriting.cards import file_sha256, load_card
 from handwriting.paths import default_model_path
 
 pytestmark = pytest.mark.shared
@@ -83,8 +83,8 @@ def test_a_shifted_letter_keeps_its_label(model, real, dy, dx):
 @pytest.mark.parametrize("pen_width", [1.5, 3.0])
 def test_a_letter_drawn_with_a_thinner_or_thicker_pen_keeps_its_label(model, shared_data, pen_width):
     """The touchscreen trajectories, drawn again with another pen than the 2.2 px default."""
-    from handwriting.data import load
-    from handwriting.strokes import DEFAULT_PEN_WIDTH
+    from handwriting.data.formats import load
+    from handwriting.imaging.strokes import DEFAULT_PEN_WIDTH
 
     source = f"{shared_data / 'strokes_letters.json'}?flag=ok&writer=kenan:*"
     default = load(source, pen_widths=(DEFAULT_PEN_WIDTH,))
@@ -95,7 +95,7 @@ def test_a_letter_drawn_with_a_thinner_or_thicker_pen_keeps_its_label(model, sha
 
 @pytest.fixture(scope="module")
 def touchscreen_strokes(shared_data):
-    from handwriting.data import read_strokes_json
+    from handwriting.data.formats import read_strokes_json
 
     return [r for r in read_strokes_json(shared_data / "strokes_letters.json")
             if r.get("flag") == "ok" and r["writer"].startswith("kenan:")]
@@ -103,9 +103,9 @@ def touchscreen_strokes(shared_data):
 
 @pytest.mark.parametrize("change", ["strokes a little apart", "slanted", "a skipping pen"])
 def test_a_letter_written_a_little_differently_keeps_its_label(model, touchscreen_strokes, change):
-    """The touchscreen trajectories redrawn (handwriting.redraw) one way at a time."""
-    from handwriting.redraw import Redraw, redraw
-    from handwriting.strokes import render_strokes
+    """The touchscreen trajectories redrawn (handwriting.imaging.redraw) one way at a time."""
+    from handwriting.imaging.redraw import Redraw, redraw
+    from handwriting.imaging.strokes import render_strokes
 
     records = touchscreen_strokes
     still = Redraw(stroke_shift=0, slant=0, aspect=0, wobble=0, tick=0, skip=0)

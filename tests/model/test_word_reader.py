@@ -16,11 +16,11 @@ import json
 import numpy as np
 import pytest
 
-from handwriting.modelcard import load_card
+from handwriting.cards import load_card
 from handwriting.paths import default_word_model_path
-from handwriting.segment import strokes_on_paper
-from handwriting.train_words import split_real_words
-from tests.test_recognize import rec  # noqa: F401  (the model fixture)
+from handwriting.words.segment import strokes_on_paper
+from handwriting.words.train import split_real_words
+from tests.recognize.test_reader import rec  # noqa: F401  (the model fixture)
 
 pytestmark = pytest.mark.shared
 SAMPLE = 160  # words, when the word model learnt no real words
@@ -29,7 +29,7 @@ FRAME_NOTE = "cut where the word model reads it"
 
 @pytest.fixture(scope="module")
 def letters_only(rec):  # noqa: F811
-    from handwriting.recognize import Recognizer
+    from handwriting.recognize.reader import Recognizer
 
     return Recognizer(rec.path, word_model=None)
 

@@ -1,0 +1,222 @@
+"""The Word tab: a wide pad (or a picture) for a word in capitals; shows the letters it found, in
+boxes, each with what the model saw, and the word read, with the lexicon's correction beside the
+raw reading. Like the Draw tab, a drawn word is one database row, updated as it grows.
+"""
+
+from __future__ import annotations
+
+import ipywidgets as widgets
+import numpy as np
+from PIL import Image
+
+from handwriting.app.dashboard.common import (MAX_UPLOAD_BYTES, STORED_SIDE, Services, boxes_png,
+                                          confidence_text, error_html, esc, guarded, img_tag, log,
+                                          note_html, picture_upload, strokes_png, thumbnail_png, to_png,
+                                          uncertain_badge)
+from handwriting.app.dashboard.pad import Pad
+from handwriting.app.dashboard.upload import size_text, upload_files
+from handwriting.imaging.preprocess import ImageReadError, load_image
+from handwriting.words.segment import render_word_strokes
+
+PAD_WIDTH, PAD_HEIGHT = 840, 240
+PEN_WIDTH = 10
+HINT = ("Write a word in CAPITALS on the wide pad, letters apart if you can, or choose a picture of "
+        "one. The reading updates each time you lift the pen.")
+
+
+def stroke_page(strokes, boxes) -> tuple[Image.Image, list]:
+    """The word as segmentation saw it (strokes rendered about 64 px high), dark on white and
+    cropped to its ink, with the letter boxes moved into the cropped picture."""
+    try:
+        page = render_word_strokes(strokes)
+    except ValueError:
+        return Image.new("L", (PAD_WIDTH, PAD_HEIGHT), 255), []
+    ink = np.clip(np.asarray(page.ink, dtype=np.float32), 0, 1)
+    rows, cols = np.flatnonzero(ink.max(axis=1) > 0), np.flatnonzero(ink.max(axis=0) > 0)
+    if len(rows) == 0:
+        return Image.new("L", (PAD_WIDTH, PAD_HEIGHT), 255), []
+    margin = 8
+    top, left = max(0, rows[0] - margin), max(0, cols[0] - margin)
+    bottom, right = min(ink.shape[0], rows[-1] + margin + 1), min(ink.shape[1], cols[-1] + margin + 1)
+    picture = Image.fromarray(np.round(255 * (1 - ink[top:bottom, left:right])).astype(np.uint8))
+    return picture, [(a - left, b - top, c - left, d - top) for a, b, c, d in boxes]
+
+
+def letters_strip(reading) -> np.ndarray | None:
+    images = [letter.preprocessed.image for letter in reading.letters if letter.preprocessed is not None]
+    return np.hstack(images) if images else None
+
+
+def strip_html(reading) -> str:
+    """The line as the word model read it (the strip, enlarged 2x) and what it read there alone."""
+    if reading.strip is None:
+        return ""
+    height, width = reading.strip.shape
+    image = img_tag(to_png(reading.strip), "hw-model-view hw-strip-view", "the line as the word model sees it",
+                    2 * width, 2 * height)
+    return (f'<figure class="hw-figure hw-boxes hw-strip" data-strip-text="{esc(reading.strip_text)}">{image}'
+            f'<figcaption>what the word model sees ({height} × {width}); reading along the line alone, it reads '
+            f'<b>{esc(reading.strip_text) or "nothing"}</b></figcaption></figure>')
+
+
+class WordTab:
+    def __init__(self, services: Services):
+        self.services = services
+        self.pad = Pad(PAD_WIDTH, PAD_HEIGHT, "hw-word-canvas", pen_width=PEN_WIDTH,
+                       on_pen_up=self._pen_up, on_image=self._image, fluid=True)
+        self.row_id: int | None = None
+        self.seq = 0
+        self.undo_button = widgets.Button(description="Undo", tooltip="Remove the last stroke")
+        self.undo_button.add_class("hw-undo")
+        self.clear_button = widgets.Button(description="Clear", tooltip="Start a new word")
+        self.clear_button.add_class("hw-clear")
+        self.undo_button.on_click(lambda _: self.undo())
+        self.clear_button.on_click(lambda _: self.clear())
+        self.upload = picture_upload("Read a picture of a word", multiple=False, css_class="hw-word-upload")
+        self.upload.observe(self._uploaded, "value")
+        self.result = widgets.HTML()
+        self.result.add_class("hw-word-result")
+        self.status = widgets.HTML()
+        self.status.add_class("hw-status")
+        self._empty()
+        controls = widgets.HBox([self.undo_button, self.clear_button, self.pad.pen, self.upload])
+        controls.add_class("hw-controls")
+        self.widget = widgets.VBox([widgets.HTML(note_html(HINT)), self.pad.canvas, controls,
+                                    self.status, self.result])
+        self.widget.add_class("hw-tab")
+        self.widget.add_class("hw-word")
+
+    def _empty(self) -> None:
+        self.seq += 1
+        self.result.value = f'<div class="hw-word-box hw-result-empty" data-seq="{self.seq}" data-word=""></div>'
+
+    def show(self, reading, picture_png: bytes, row_id: int | None) -> None:
+        self.seq += 1
+        row = f' data-row="{row_id}"' if row_id is not None else ""
+        if not reading.letters:
+            self.result.value = (f'<div class="hw-word-box hw-result-empty" data-seq="{self.seq}" data-word="">'
+                                 f'{note_html("No letters found.")}</div>')
+            return
+        if reading.correction and reading.correction != reading.raw:
+            reading_html = (f'<div class="hw-word-read">{esc(reading.word)}</div>'
+                            f'<div class="hw-word-raw">raw reading <b>{esc(reading.raw)}</b>, '
+                            f'corrected by the lexicon to <b>{esc(reading.correction)}</b></div>')
+        else:
+            reading_html = (f'<div class="hw-word-read">{esc(reading.word)}</div>'
+                            f'<div class="hw-word-raw">raw reading <b>{esc(reading.raw)}</b>'
+                            f'{" (no lexicon correction)" if reading.raw else ""}</div>')
+        cells = []
+        for i, letter in enumerate(reading.letters):
+            image = (img_tag(to_png(letter.preprocessed.image), "hw-model-view", f"letter {i + 1}", 56, 56)
+                     if letter.preprocessed is not None else "")
+            cls = "hw-letter-cell hw-cell-uncertain" if letter.uncertain else "hw-letter-cell"
+            cells.append(f'<div class="{cls}"><div class="hw-cell-index">{i + 1}</div>{image}'
+                         f'<div class="hw-cell-letter">{esc(letter.letter or "?")}</div>'
+                         f'<div class="hw-muted">{confidence_text(letter.confidence)}</div></div>')
+        self.result.value = (
+            f'<div class="hw-word-box" data-seq="{self.seq}" data-word="{esc(reading.word)}" '
+            f'data-raw="{esc(reading.raw)}"{row}>'
+            f'<div class="hw-result-head">{reading_html}<div class="hw-result-side">'
+            f'<div class="hw-confidence">{confidence_text(reading.confidence)}</div>'
+            f'{uncertain_badge(reading.uncertain)}</div></div>'
+            f'<figure class="hw-figure hw-boxes">{img_tag(picture_png, "hw-word-boxes", "the letters found")}'
+            f'<figcaption>{len(reading.letters)} letters found</figcaption></figure>'
+            f'<div class="hw-letter-cells">{"".join(cells)}</div>{strip_html(reading)}</div>')
+
+    # ----------------------------------------------------------------------------- drawn words
+
+    @guarded()
+    def _pen_up(self) -> None:
+        self.read_pad()
+
+    def read_pad(self) -> None:
+        if self.pad.empty:
+            return
+        if not self.services.recognizer.ready:
+            self.status.value = note_html("Loading the model...")
+        reader = self.services.recognizer.get()
+        strokes = [list(s) for s in self.pad.strokes]
+        reading = reader.read_word(strokes, lexicon=self.services.lexicon())
+        boxed = boxes_png(*stroke_page(strokes, reading.boxes))
+        self.show(reading, boxed, self.row_id)
+        self.status.value = ""
+        if reading.letters:
+            png = self.pad.png if self.pad.png is not None else strokes_png(strokes, PAD_WIDTH, PAD_HEIGHT,
+                                                                            self.pad.pen.value)
+            self.row_id = self._store(reader, reading, png, strokes, self.row_id)
+            self.show(reading, boxed, self.row_id)
+
+    def _store(self, reader, reading, png, strokes, row_id, name=None) -> int:
+        store = self.services.store
+        strip = letters_strip(reading)
+        args = dict(image=png, model_version=reader.version, prediction=reading.word, raw=reading.raw,
+                    confidence=reading.confidence, uncertain=reading.uncertain,
+                    top_k=[(letter.letter or "?", letter.confidence) for letter in reading.letters],
+                    preprocessed=to_png(strip) if strip is not None else None, strokes=strokes)
+        if row_id is None or not store.update(row_id, **args):
+            row_id = store.add("word", name=name, **args)
+        self.services.stored()
+        return row_id
+
+    @guarded()
+    def _image(self, png: bytes) -> None:
+        if self.row_id is not None and not self.pad.empty:
+            self.services.store.set_image(self.row_id, png)
+
+    @guarded()
+    def undo(self) -> None:
+        if not self.pad.undo():
+            return
+        if self.pad.empty:
+            if self.row_id is not None:
+                self.services.store.delete(self.row_id)
+                self.services.stored()
+            self.row_id = None
+            self._empty()
+        else:
+            self.read_pad()
+
+    @guarded()
+    def clear(self) -> None:
+        self.pad.clear()
+        self.row_id = None
+        self._empty()
+
+    # ----------------------------------------------------------------------------- pictures
+
+    @guarded()
+    def _uploaded(self, change) -> None:
+        files = upload_files(change["new"])
+        if not files:
+            return
+        name, data = files[0]
+        self.upload.value = ()
+        self.read_picture(name, data)
+
+    def read_picture(self, name: str, data: bytes) -> None:
+        if len(data) > MAX_UPLOAD_BYTES:
+            self.status.value = error_html(f"{name}: too large ({size_text(len(data))}); the limit is "
+                                           f"{size_text(MAX_UPLOAD_BYTES)}")
+            return
+        try:
+            picture, _ = load_image(data)
+        except ImageReadError:
+            self.status.value = error_html(f"{name}: not a picture this app can read")
+            return
+        reader = self.services.recognizer.get()
+        try:
+            reading = reader.read_word(data, lexicon=self.services.lexicon())
+        except ImageReadError:
+            self.status.value = error_html(f"{name}: not a picture this app can read")
+            return
+        except Exception:
+            log.exception("reading word picture %r failed", name)
+            self.status.value = error_html(f"{name}: the word in this picture could not be read")
+            return
+        self.status.value = ""
+        boxed = boxes_png(picture, reading.boxes)
+        if not reading.letters:
+            self.show(reading, boxed, None)
+            return
+        row_id = self._store(reader, reading, thumbnail_png(picture, STORED_SIDE), None, None, name=name)
+        self.show(reading, boxed, row_id)

@@ -1,0 +1,213 @@
+"""Train the word model (`handwriting.words.model`) on words composed from letters.
+
+No labelled word pictures are needed: words are composed from letter images and, when given,
+pen trajectories of letters (`handwriting.words.corpus`). The default config uses the embedded
+synthetic letters only, so it trains anywhere; the shipped model adds the UNIPEN letters
+(`bench/ship_words.py`).
+
+Real pen-written words can train it too (`real_words`), each redrawn several times. Their writers
+wrote the same word lists, so holding writers out is not enough: a model that saw FAMILY written
+by others may read it partly by heart. `held_out` keeps one fold of writers *and* one fold of
+texts away from training, and the words in both are the real test on the card: writers and words
+it never saw.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import time
+import zlib
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from handwriting import __version__
+from handwriting.data.formats import load, read_strokes_json, select_records, split_filters
+from handwriting.cards import load_card, save_card
+from handwriting.paths import local_models_dir
+from handwriting.letters.train import describe_sources
+
+TASK = "words and lines of handwritten capitals A-Z, read along the line (CRNN + CTC, 32 x 256 strips)"
+
+
+@dataclass
+class WordTrainConfig:
+    letters: list[str] = field(default_factory=lambda: ["synthetic:26000"])  # letter images (any `data.load` spec)
+    pen_letters: str | None = None   # a strokes JSON of letters (with a selection) for pen-written words
+    picture_share: float = 0.3       # share of words made of letter images when pen letters are given too
+    words: int = 100_000             # composed training words
+    epochs: int = 12
+    words_per_epoch: int = 32_000
+    batch_size: int = 64
+    learning_rate: float = 1e-3
+    validation_words: int = 2_000    # composed words of other random letters, for the progress line
+    test_words: str | None = None    # a strokes JSON of real words to read after training (never trained on)
+    real_words: str | None = None    # a strokes JSON of real pen-written words that train it too
+    folds: int = 4                   # ... dealt into folds of writers and folds of texts,
+    held_out: tuple[int, int] = (0, 0)  # ... and (writer fold, text fold) never trains it: the card's test
+    real_copies: int = 12            # redrawings of each real training word (besides one drawn on paper)
+    init_model: str | None = None    # go on training this word model instead of starting afresh
+    pen_widths: tuple[float, ...] = (1.5, 2.2, 3.0)
+    seed: int = 0
+    model_path: str = str(local_models_dir() / "words.keras")
+
+    def to_dict(self) -> dict:
+        return dict(asdict(self), pen_widths=list(self.pen_widths), held_out=list(self.held_out))
+
+
+def writer_folds(words: list[dict], folds: int) -> dict[str, int]:
+    """Each lab's writers, sorted, dealt into folds in turn (so every fold holds every lab)."""
+    labs = defaultdict(set)
+    for w in words:
+        writer = str(w.get("writer", ""))
+        labs[writer.split("/")[0]].add(writer)
+    return {writer: k % folds for lab in sorted(labs) for k, writer in enumerate(sorted(labs[lab]))}
+
+
+def text_fold(text: str, folds: int) -> int:
+    """The fold of a word's text: the same text is in the same fold whoever wrote it."""
+    return zlib.crc32(text.encode()) % folds
+
+
+def split_real_words(words: list[dict], folds: int, held_out: tuple[int, int]) -> tuple[list[dict], list[dict]]:
+    """(training words: neither their writer's fold nor their text's fold is held out,
+    test words: both are). Words with only one of the two held out are in neither."""
+    writer_fold = writer_folds(words, folds)
+    train, test = [], []
+    for w in words:
+        writer_out = writer_fold[str(w.get("writer", ""))] == held_out[0]
+        text_out = text_fold(str(w["label"]), folds) == held_out[1]
+        if writer_out and text_out:
+            test.append(w)
+        elif not writer_out and not text_out:
+            train.append(w)
+    return train, test
+
+
+def strokes_records(spec: str) -> list[dict]:
+    """The records of a strokes JSON spec, with its selection (`strokes_letters.json?flag=ok&writer=unipen:*`)."""
+    path, filters = split_filters(spec)
+    return select_records(read_strokes_json(Path(path)), filters, path)
+
+
+def exact(log_probs: np.ndarray, texts: list[str]) -> float:
+    """Share of texts the model's best path reads exactly."""
+    from handwriting.words.model import greedy
+
+    return float(np.mean([greedy(lp)[0] == t for lp, t in zip(log_probs, texts)])) if texts else 0.0
+
+
+def paper_strips(records: list[dict]) -> tuple[np.ndarray, list[str]]:
+    """Real pen-written words drawn on paper and cut to their line, as the word reader sees them."""
+    from handwriting.imaging.preprocess import TEXT_SIDE, extract_ink
+    from handwriting.words.segment import line_ink, main_line, strokes_on_paper
+    from handwriting.words.model import HEIGHT, WIDTH, strip
+
+    strips, texts = [], []
+    for record in records:
+        page = extract_ink(strokes_on_paper(record["strokes"]), max_side=TEXT_SIDE, text=True)
+        line = main_line(page)
+        if line is not None:
+            strips.append(strip(line_ink(page, line))[0])
+            texts.append(record["label"])
+    return (np.stack(strips) if strips else np.zeros((0, HEIGHT, WIDTH), np.uint8)), texts
+
+
+def continued_from(path: str) -> str:
+    """What the model a training went on from had learnt, from its card (if it has one)."""
+    try:
+        card = load_card(path)
+    except (OSError, ValueError):
+        return Path(path).name
+    done = card.get("training", {})
+    return (f"{Path(path).name} (version {card.get('version', '?')}: {done.get('words', '?')} words, "
+            f"{done.get('epochs', '?')} epochs, {done.get('seconds', '?')} s)")
+
+
+def train_words(config: WordTrainConfig, log=print):
+    """Compose the words, train, save the model and its card; returns (model, card)."""
+    import keras
+    import tensorflow as tf
+
+    from handwriting.words.corpus import check_words, composed_words, redrawn_words
+    from handwriting.words.model import build_word_model, ctc_loss, log_softmax, targets
+
+    started = time.time()
+    if config.real_words and config.test_words:
+        raise ValueError("give test_words or real_words, not both: with real_words the test is its held-out words")
+    keras.utils.set_random_seed(config.seed)
+    real_train, real_test = [], None
+    if config.real_words:
+        records = strokes_records(config.real_words)
+        try:
+            check_words(records)
+        except ValueError as error:
+            raise ValueError(f"{config.real_words}: {error}") from None
+        real_train, real_test = split_real_words(records, config.folds, config.held_out)
+        if not real_train:
+            raise ValueError(f"{config.real_words}: no word is left to train on once writer fold {config.held_out[0]} "
+                             f"and text fold {config.held_out[1]} of {config.folds} are held out")
+    images = load(config.letters, pen_widths=config.pen_widths) if config.letters else None
+    pen = strokes_records(config.pen_letters) if config.pen_letters else None
+    kwargs = dict(pen_letters=pen, images=None if images is None else images.x,
+                  labels=None if images is None else images.y, picture_share=config.picture_share)
+    x, texts = composed_words(config.words, seed=config.seed, **kwargs)
+    vx, vtexts = composed_words(config.validation_words, seed=config.seed + 10_000, **kwargs)
+    log(f"composed {len(x)} training and {len(vx)} validation words in {time.time() - started:.0f} s")
+    if real_train:
+        rx, rtexts = redrawn_words(real_train, config.real_copies, seed=config.seed)
+        px, ptexts = paper_strips(real_train)
+        x, texts = np.concatenate([x, rx, px]), texts + rtexts + ptexts
+        real_strips = len(rx) + len(px)
+        log(f"added {len(real_train)} real words, redrawn {config.real_copies} times and drawn on paper: "
+            f"{real_strips} strips")
+
+    model = keras.saving.load_model(config.init_model, compile=False) if config.init_model else build_word_model()
+    steps = max(1, config.words_per_epoch // config.batch_size)
+    schedule = keras.optimizers.schedules.CosineDecay(config.learning_rate, config.epochs * steps)
+    model.compile(optimizer=keras.optimizers.Adam(schedule), loss=ctc_loss)
+    data = tf.data.Dataset.from_tensor_slices((x.astype(np.float32), targets(texts))) \
+        .shuffle(min(len(x), 50_000), seed=config.seed).repeat().batch(config.batch_size)
+    history: dict[str, list[float]] = {"loss": [], "validation_exact": []}
+
+    class Progress(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            read = exact(log_softmax(np.asarray(self.model.predict(vx.astype(np.float32), verbose=0))), vtexts)
+            history["loss"].append(float(logs["loss"]))
+            history["validation_exact"].append(read)
+            log(f"epoch {epoch + 1}/{config.epochs}: loss {logs['loss']:.3f}, composed words read exactly {100 * read:.1f} %")
+
+    model.fit(data, steps_per_epoch=steps, epochs=config.epochs, callbacks=[Progress()], verbose=0, shuffle=False)
+    out = Path(config.model_path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    saved = build_word_model()  # the same weights without the optimizer's state: a third of the file
+    saved.set_weights(model.get_weights())
+    saved.save(out)
+    metrics = {"composed words (other random letters)": {"count": len(vx), "accuracy": history["validation_exact"][-1]}}
+    test = strokes_records(config.test_words) if config.test_words else real_test
+    if test:
+        tx, ttexts = paper_strips(test)
+        read = exact(log_softmax(np.asarray(model.predict(tx.astype(np.float32), verbose=0))), ttexts)
+        name = Path(split_filters(config.test_words or config.real_words)[0]).name
+        held = ", of writers and texts it never saw" if config.real_words else ""
+        metrics[f"real pen-written words ({name}{held}), drawn on paper"] = {"count": len(tx), "accuracy": read}
+        log(f"real pen-written words read exactly by the word model alone: {100 * read:.1f} %")
+    sources = describe_sources(images) if images is not None else []
+    unipen = "UNIPEN: CC BY 4.0, Guyon et al., ICPR 1994"
+    if pen:
+        sources.append({"name": "pen letters composed into words", "count": len(pen),
+                        "licence": f"that of the letters' collection ({unipen})"})
+    if real_train:
+        sources.append({"name": f"real pen-written words ({len(real_train)}), redrawn and drawn on paper",
+                        "count": real_strips,
+                        "licence": f"that of the words' collection ({unipen})"})
+    card = {"version": f"{__version__}+words-{_dt.date.today().isoformat()}{'-real' if real_train else ''}", "created": _dt.datetime.now().isoformat(timespec="seconds"),
+            "task": TASK, "data": sources, "params": config.to_dict(),
+            "training": {"seconds": round(time.time() - started), "words": len(x), "epochs": config.epochs,
+                         "composed words read exactly, per epoch": [round(v, 4) for v in history["validation_exact"]],
+                         **({"continued from": continued_from(config.init_model)} if config.init_model else {})},
+            "metrics": metrics}
+    save_card(out, card)
+    return model, card

@@ -1,0 +1,459 @@
+"""The dashboard's widgets, in-process: pen events in, readings, database rows and page HTML out.
+
+A stand-in recognizer (no TensorFlow) records what it is asked, so these tests check what the app
+sends to the model and what it does with the answer; tests/e2e does the same in a real browser
+with the real model.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import pytest
+from ipycanvas.canvas import COMMANDS
+from PIL import Image, ImageDraw
+
+from handwriting.app.dashboard import build_app
+from handwriting.app.dashboard import common, upload
+from handwriting.imaging.preprocess import Preprocessed, preprocess_image
+from handwriting.recognize.reader import LetterReading, WordReading
+from handwriting.app.store import Store
+from handwriting.imaging.strokes import render_strokes
+
+ROOT = Path(__file__).resolve().parents[2]
+REQUIRED_CLASSES = ("hw-draw-canvas", "hw-prediction", "hw-upload", "hw-word-canvas", "hw-word-result",
+                    "hw-history")
+
+
+class FakeRecognizer:
+    """Reads every drawing as 'A' (uncertain when it has more than two strokes) and records calls."""
+
+    version = "fake-1"
+    threshold = 0.5
+    card = {"version": "fake-1", "created": "2026-01-01", "uncertainty_threshold": 0.5,
+            "data": [{"name": "unipen", "count": 38208, "licence": "CC BY 4.0"}],
+            "metrics": {"held-out writers": {"count": 4899, "accuracy": 0.931, "top3_accuracy": 0.98}},
+            "params": {"epochs": 6}}
+    word_card = None  # no word model
+    strip = None       # ... so no strip read along the line
+
+    def __init__(self, fail: bool = False):
+        self.calls = []
+        self.fail = fail
+
+    def probabilities(self, images):
+        return np.full((len(images), 26), 1 / 26, np.float32)
+
+    def _reading(self, image, n_strokes=1):
+        confidence = 0.9 if n_strokes <= 2 else 0.3
+        return LetterReading("A", confidence, [("A", confidence), ("H", 0.05), ("R", 0.02), ("K", 0.01),
+                                               ("X", 0.01)], confidence < self.threshold, Preprocessed(image))
+
+    def read_strokes(self, strokes, top_k=5, pen_width=None):
+        self.calls.append(("strokes", [list(map(tuple, s)) for s in strokes], pen_width))
+        if self.fail:
+            raise RuntimeError("model exploded")
+        return self._reading(render_strokes(strokes), len(strokes))
+
+    def read_letter(self, source, top_k=5):
+        self.calls.append(("letter", source))
+        return self._reading(preprocess_image(source).image)
+
+    def read_word(self, source, top_k=5, lexicon=None):
+        self.calls.append(("word", source, lexicon))
+        letters = [self._reading(np.full((28, 28), 255 * (i % 2), np.uint8)) for i in range(3)]
+        for letter, c in zip(letters, "CAR"):
+            letter.letter = c
+        return WordReading("CAT", "CAR", "CAT", 0.5, False, letters,
+                           [(0, 0, 10, 10), (12, 0, 22, 10), (24, 0, 34, 10)],
+                           strip=self.strip, strip_text="CAB" if self.strip is not None else "")
+
+
+@pytest.fixture
+def make_app(tmp_path, monkeypatch):
+    monkeypatch.setenv("HANDWRITING_DATA_DIR", str(tmp_path / "data"))
+    apps = []
+
+    def make(recognizer=None):
+        recognizer = recognizer or FakeRecognizer()
+        app = build_app(store=Store(tmp_path / "p.sqlite"), recognizer=recognizer, lexicon=["CAT", "DOG"])
+        app.loader.get(timeout=10)
+        app.fake = recognizer
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        app.store.close()
+
+
+def event(canvas, name, **content):
+    canvas._handle_frontend_event(None, dict(event=name, **content), [])
+
+
+def draw(canvas, *strokes):
+    """Strokes as the browser sends them: mouse down, moves, up."""
+    for stroke in strokes:
+        (x, y), rest = stroke[0], stroke[1:]
+        event(canvas, "mouse_down", x=x, y=y)
+        for x, y in rest:
+            event(canvas, "mouse_move", x=x, y=y)
+        event(canvas, "mouse_up", x=rest[-1][0] if rest else x, y=rest[-1][1] if rest else y)
+
+
+STROKE_1 = [(100, 40), (70, 150), (40, 250)]
+STROKE_2 = [(100, 40), (130, 150), (160, 250)]
+
+
+def png_of(text_letter="L", size=(200, 200)) -> bytes:
+    image = Image.new("RGB", size, "white")
+    d = ImageDraw.Draw(image)
+    d.line([(60, 30), (60, 170), (150, 170)], fill="black", width=14)
+    out = io.BytesIO()
+    image.save(out, format="JPEG")
+    return out.getvalue()
+
+
+def classes(widget) -> set[str]:
+    found = set(widget._dom_classes) if hasattr(widget, "_dom_classes") else set()
+    for child in getattr(widget, "children", ()):
+        found |= classes(child)
+    return found
+
+
+# ---------------------------------------------------------------------------------------- app
+
+
+def test_app_has_five_tabs_and_the_stable_css_classes(make_app):
+    app = make_app()
+    assert app.tabs.titles == ("Draw", "Upload", "Word", "History", "Model")
+    assert set(REQUIRED_CLASSES) <= classes(app.widget)
+
+
+def test_model_tab_shows_the_card(make_app):
+    html = make_app().model.widget.value
+    assert "fake-1" in html and "unipen" in html and "CC BY 4.0" in html
+    assert "93.1%" in html and "4899" in html
+
+
+def test_model_tab_shows_the_word_models_card_when_there_is_one(make_app):
+    assert "Word model" not in make_app().model.widget.value
+    with_words = FakeRecognizer()
+    with_words.word_card = {"version": "words-1", "task": "words <read along the line>",
+                            "data": [{"name": "unipen", "count": 14369, "licence": "CC BY 4.0"}],
+                            "metrics": {"real pen-written words": {"count": 1416, "accuracy": 0.66}}}
+    html = make_app(with_words).model.widget.value
+    assert html.index("fake-1") < html.index("Word model")   # the letter model's card first
+    assert "words-1" in html and "14369" in html and "66.0%" in html and "1416" in html
+    assert "&lt;read along the line&gt;" in html              # escaped
+
+
+def test_a_foreign_database_file_gives_a_message_and_is_left_alone(tmp_path):
+    path = tmp_path / "notes.sqlite"
+    path.write_bytes(b"shopping list: eggs, milk\n" * 10)
+    app = build_app(db=path, recognizer=FakeRecognizer())
+    text = app.widget.children[1].value
+    assert "cannot be used" in text and "not a SQLite database" in text and "Traceback" not in text
+    assert path.read_bytes() == b"shopping list: eggs, milk\n" * 10
+
+
+# ---------------------------------------------------------------------------------------- draw
+
+
+def test_nothing_is_drawn_before_the_browser_is_ready_and_the_first_batch_switches_canvas(make_app, monkeypatch):
+    app = make_app()
+    pad = app.draw.pad
+    sent = []
+    manager = pad.canvas._canvas_manager
+    monkeypatch.setattr(manager, "_send_custom", lambda command, buffers=[]: sent.append(command))
+    pad.clear()  # before client_ready: kept in Python, nothing sent to a page that is not there
+    assert sent == []
+    manager._current_canvas = pad.canvas  # as if an earlier (lost) command had switched to it
+    event(pad.canvas, "client_ready")
+    assert sent, "client_ready must paint the pad"
+    batch = sent[0]
+    assert batch[0][0] == COMMANDS["switchCanvas"]  # the first command names the canvas again
+    draw(pad.canvas, [(10, 10), (20, 20)])
+    assert all(b[0][0] == COMMANDS["switchCanvas"] for b in sent[1:])
+    assert len(sent) == 1 + 2  # one message per pen event: down, one move (the up adds no new point)
+
+
+def test_prediction_comes_on_pen_up_from_the_recorded_points(make_app):
+    app = make_app()
+    canvas = app.draw.pad.canvas
+    event(canvas, "mouse_move", x=5, y=5)  # hovering draws nothing
+    event(canvas, "mouse_down", x=100, y=40)
+    event(canvas, "mouse_move", x=70, y=150)
+    assert app.fake.calls == []  # never on a move
+    event(canvas, "mouse_up", x=40, y=250)
+    assert app.fake.calls == [("strokes", [[(100.0, 40.0), (70.0, 150.0), (40.0, 250.0)]], None)]
+    html = app.draw.prediction.widget.value
+    assert 'data-letter="A"' in html and "90.0%" in html and "what the model sees" in html
+    assert html.count('class="hw-bar-row"') == 5
+    row = app.store.query()[0]
+    assert (row.source, row.prediction, row.model_version) == ("draw", "A", "fake-1")
+    assert row.strokes == [[[100, 40], [70, 150], [40, 250]]]
+    assert f'data-row="{row.id}"' in html
+
+
+def test_one_row_per_drawing_not_per_stroke(make_app):
+    app = make_app()
+    canvas = app.draw.pad.canvas
+    draw(canvas, STROKE_1, STROKE_2, [(60, 160), (140, 160)])
+    rows = app.store.query()
+    assert len(rows) == 1 and len(rows[0].strokes) == 3 and rows[0].uncertain  # updated with each stroke
+    app.draw.clear()
+    draw(canvas, STROKE_1)
+    assert app.store.count() == 2 and len(app.store.query()[0].strokes) == 1
+
+
+def test_the_browsers_pixels_are_the_stored_picture_and_the_save_link(make_app):
+    app = make_app()
+    pad = app.draw.pad
+    draw(pad.canvas, STROKE_1)
+    synced = common.to_png(np.full((280, 280, 4), 200, np.uint8))
+    pad.canvas.set_trait("image_data", synced)
+    assert app.store.query()[0].image == synced
+    save = app.draw.save.value
+    assert common.png_data_url(synced) in save and 'download="letter-A-' in save
+
+
+def test_undo_reads_again_and_undoing_everything_removes_the_row(make_app):
+    app = make_app()
+    draw(app.draw.pad.canvas, STROKE_1, STROKE_2)
+    app.draw.undo()
+    assert len(app.fake.calls[-1][1]) == 1 and len(app.store.query()[0].strokes) == 1
+    app.draw.undo()
+    assert app.store.count() == 0 and 'data-letter=""' in app.draw.prediction.widget.value
+
+
+def test_touch_draws_and_leaving_the_pad_ends_the_stroke(make_app):
+    app = make_app()
+    canvas = app.draw.pad.canvas
+    event(canvas, "touch_start", touches=[{"x": 10, "y": 10}])
+    event(canvas, "touch_move", touches=[{"x": 30, "y": 60}])
+    event(canvas, "touch_end", touches=[])
+    assert app.fake.calls[-1][1] == [[(10.0, 10.0), (30.0, 60.0)]]
+    event(canvas, "mouse_down", x=50, y=50)
+    event(canvas, "mouse_out", x=400, y=60)  # outside: clamped to the pad's edge, stroke ends
+    event(canvas, "mouse_move", x=90, y=90)  # button still held elsewhere: not drawing
+    assert app.fake.calls[-1][1][-1] == [(50.0, 50.0), (280.0, 60.0)]
+
+
+def test_a_failing_model_gives_a_message_not_a_traceback(make_app):
+    app = make_app(FakeRecognizer(fail=True))
+    draw(app.draw.pad.canvas, STROKE_1)
+    assert "model exploded" in app.draw.status.value and "Traceback" not in app.draw.status.value
+    assert app.store.count() == 0
+
+
+# ---------------------------------------------------------------------------------------- upload
+
+
+def upload_value(*files):
+    return tuple({"name": name, "type": "image/jpeg", "size": len(data), "content": memoryview(data),
+                  "last_modified": datetime.now(timezone.utc)} for name, data in files)
+
+
+def test_upload_reads_each_picture_and_bad_files_get_their_own_message(make_app, tmp_path, monkeypatch):
+    app = make_app()
+    monkeypatch.chdir(tmp_path)
+    nasty = "../../evil<script>alert(1)</script>.jpg"
+    app.upload.upload.value = upload_value(("good.jpg", png_of()), ("notes.txt", b"not a picture at all"),
+                                           (nasty, png_of()), ("empty.png", b""))
+    cards = [c.value for c in app.upload.results.children]
+    assert len(cards) == 4
+    assert 'data-letter="A"' in cards[3] and "good.jpg" in cards[3] and "what the model sees" in cards[3]
+    assert "notes.txt" in cards[2] and "not a picture" in cards[2]
+    assert "<script>" not in cards[1] and "&lt;script&gt;" in cards[1]
+    assert "empty" in cards[0]
+    assert app.upload.upload.value == ()  # ready for the next choice
+    rows = app.store.query()
+    assert [r.name for r in rows] == [nasty, "good.jpg"]  # the name is text, kept as given
+    assert Image.open(io.BytesIO(rows[0].image)).format == "PNG"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "p.sqlite", "p.sqlite-shm", "p.sqlite-wal"] or \
+        not any("evil" in str(p) for p in tmp_path.rglob("*"))
+
+
+def test_files_over_the_limit_are_refused_with_a_message(make_app, monkeypatch):
+    app = make_app()
+    monkeypatch.setattr(upload, "MAX_UPLOAD_BYTES", 1000)
+    app.upload.upload.value = upload_value(("big.jpg", png_of(size=(600, 600))))
+    card = app.upload.results.children[0].value
+    assert "too large" in card and app.store.count() == 0
+
+
+# ---------------------------------------------------------------------------------------- word
+
+
+def test_word_pad_reads_strokes_with_the_lexicon_and_shows_raw_beside_correction(make_app):
+    app = make_app()
+    canvas = app.word.pad.canvas
+    draw(canvas, [(20, 50), (20, 150)], [(80, 50), (80, 150)])
+    kind, strokes, lexicon = app.fake.calls[-1]
+    assert kind == "word" and strokes == [[(20.0, 50.0), (20.0, 150.0)], [(80.0, 50.0), (80.0, 150.0)]]
+    assert lexicon is not None and "CAT" in lexicon
+    html = app.word.result.value
+    assert 'data-word="CAT"' in html and "CAR" in html and "corrected by the lexicon" in html
+    assert html.count('class="hw-letter-cell"') == 3
+    row = app.store.query()[0]
+    assert (row.source, row.prediction, row.raw) == ("word", "CAT", "CAR")
+    assert Image.open(io.BytesIO(row.preprocessed)).size == (84, 28)
+
+
+def test_word_tab_shows_the_line_as_the_word_model_read_it_when_there_is_one(make_app):
+    app = make_app()
+    app.word.upload.value = upload_value(("word.png", png_of(size=(400, 120))))
+    assert "hw-strip" not in app.word.result.value   # letters alone: nothing read along the line
+    reader = FakeRecognizer()
+    reader.strip = np.zeros((32, 256), np.uint8)
+    reader.strip[4:30, 2:90] = 255
+    app = make_app(reader)
+    app.word.upload.value = upload_value(("word.png", png_of(size=(400, 120))))
+    html = app.word.result.value
+    assert 'data-strip-text="CAB"' in html and "<b>CAB</b>" in html and "(32 × 256)" in html
+    assert 'width="512" height="64"' in html            # enlarged twice, not stretched
+    assert html.index("hw-letter-cells") < html.index("hw-strip")  # below the letters
+
+
+def test_word_picture_upload(make_app):
+    app = make_app()
+    app.word.upload.value = upload_value(("word.jpg", png_of(size=(400, 120))))
+    assert 'data-word="CAT"' in app.word.result.value
+    assert app.store.query()[0].name == "word.jpg"
+    app.word.upload.value = upload_value(("word.txt", b"hello"))
+    assert "not a picture" in app.word.status.value
+
+
+# ---------------------------------------------------------------------------------------- history
+
+
+def shown(history):
+    """The rows History shows, in order."""
+    return [row for row in history.row_widgets if row.record is not None and row.widget.layout.display != "none"]
+
+
+def test_history_lists_newest_first_filters_corrects_and_deletes(make_app):
+    app = make_app()
+    draw(app.draw.pad.canvas, STROKE_1)
+    app.draw.clear()
+    draw(app.draw.pad.canvas, STROKE_1, STROKE_2, STROKE_1)  # three strokes: uncertain
+    draw(app.word.pad.canvas, [(20, 50), (20, 150)])
+    app.select("History")
+    history = app.history
+    assert [r.record.source for r in shown(history)] == ["word", "draw", "draw"]
+    history.uncertain.value = True
+    assert [r.record.uncertain for r in shown(history)] == [True]
+    history.uncertain.value = False
+    history.letter.value = "C"  # a letter, not the word CAT
+    assert shown(history) == [] and "No prediction matches" in history.empty_note.value
+    history.letter.value = "A"
+    assert len(shown(history)) == 2 and history.empty_note.value == ""
+    row = shown(history)[0]
+    row.letter_choice.value = "R"
+    stored = app.store.get(row.record.id)
+    assert (stored.prediction, stored.correction) == ("A", "R")  # beside, not over
+    assert 'data-correction="R"' in row.saved.value
+    rid = shown(history)[1].record.id
+    shown(history)[1].delete.click()
+    assert app.store.get(rid) is not None  # the first click asks
+    shown(history)[1].delete.click()
+    assert app.store.get(rid) is None
+    history.letter.value = ""
+    assert len(shown(history)) == 2
+    assert shown(history)[1].letter_choice.value == "R"  # rows are reused: bound to the right record
+    word = shown(history)[0]
+    word.word_choice.value = "cab"
+    assert app.store.get(word.record.id).correction == "CAB"
+
+
+def test_binding_a_record_is_not_a_correction(make_app):
+    app = make_app()
+    draw(app.draw.pad.canvas, STROKE_1)
+    app.select("History")
+    app.history.refresh()
+    app.history.refresh()
+    assert app.store.query()[0].correction is None
+
+
+def test_history_export_writes_a_data_set_the_loader_reads(make_app, tmp_path):
+    from handwriting import data
+
+    app = make_app()
+    draw(app.draw.pad.canvas, STROKE_1, STROKE_2)
+    app.select("History")
+    app.history.export_button.click()
+    assert "no corrected letters" in app.history.export_result.value
+    app.history.row_widgets[0].letter_choice.value = "V"
+    app.history.export_button.click()
+    html = app.history.export_result.value
+    assert 'data-count="1"' in html and "download" in html
+    exported = sorted((tmp_path / "data" / "exports").iterdir())
+    npz = [p for p in exported if p.suffix == ".npz"][0]
+    ds = data.load(npz)
+    assert list(ds.letters) == ["V"] and ds.x.shape == (1, 28, 28)
+    strokes = json.loads([p for p in exported if p.suffix == ".json"][0].read_text())
+    assert strokes[0]["label"] == "V" and len(strokes[0]["strokes"]) == 2
+
+
+def test_history_is_rebuilt_only_while_shown(make_app):
+    app = make_app()
+    draw(app.draw.pad.canvas, STROKE_1)
+    assert app.history.stale and app.history.row_widgets == []
+    app.select("History")
+    assert not app.history.stale and len(shown(app.history)) == 1
+
+
+# ---------------------------------------------------------------------------------------- serving
+
+
+def test_notebook_is_thin_and_stored_without_outputs():
+    nb = json.loads((ROOT / "notebooks" / "dashboard.ipynb").read_text())
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert all(c["outputs"] == [] and c["execution_count"] is None for c in code)
+    source = "".join("".join(c["source"]) for c in code)
+    assert "from handwriting.app.dashboard import build_app" in source and len(source.splitlines()) < 10
+
+
+def test_voila_settings_keep_the_page_offline_and_closed():
+    settings = json.loads((ROOT / "etc" / "jupyter" / "voila.json").read_text())
+    conf = settings["VoilaConfiguration"]
+    assert conf["show_tracebacks"] is False and conf["file_allowlist"] == [] and conf["preheat_kernel"] is True
+    assert settings["Voila"]["ip"] == "127.0.0.1"
+    assert settings["Voila"]["tornado_settings"]["websocket_max_message_size"] > 2 * common.MAX_UPLOAD_BYTES
+    assert settings["MappingKernelManager"]["cull_idle_timeout"] > 0
+    template = ROOT / "etc" / "jupyter" / "voila" / "templates" / "handwriting"
+    for page in template.iterdir():
+        assert not re.search(r"""(href|src|url)\s*[=(]\s*["']?(https?:)?//""", page.read_text()), \
+            f"{page.name} loads something from the network"
+    guard = re.search(r"var LIMIT = (\d+) \* (\d+) \* (\d+);", (template / "index.html.j2").read_text())
+    assert int(guard[1]) * int(guard[2]) * int(guard[3]) == common.MAX_UPLOAD_BYTES
+
+
+def test_serve_defaults_to_this_machine_and_passes_db_and_model(tmp_path, monkeypatch):
+    import argparse
+
+    from handwriting.app import serve
+
+    monkeypatch.delenv("HANDWRITING_DB", raising=False)
+    parser = argparse.ArgumentParser()
+    serve.add_arguments(parser)
+    args = parser.parse_args(["--db", str(tmp_path / "x.sqlite"), "--model", str(tmp_path / "m.keras")])
+    command, env, url = serve.settings(args)
+    assert url == "http://127.0.0.1:8866/" and "--Voila.ip=127.0.0.1" in command
+    assert env["HANDWRITING_DB"] == str(tmp_path / "x.sqlite") and env["HANDWRITING_MODEL"] == str(tmp_path / "m.keras")
+    assert env["JUPYTER_CONFIG_PATH"].split(":")[0] == str(ROOT / "etc" / "jupyter")
+
+
+def test_serve_refuses_a_damaged_database_before_starting(tmp_path, capsys):
+    from handwriting.app import serve
+
+    bad = tmp_path / "bad.sqlite"
+    bad.write_bytes(b"SQLite format 3\x00" + b"\x01" * 300)
+    assert serve.main(["--db", str(bad), "--port", "1"]) == 2
+    assert "bad.sqlite" in capsys.readouterr().err
