@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from handwriting.paths import shared_data_dir
+from handwriting.paths import default_model_path, shared_data_dir
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 CHROMIUM = os.environ.get("HANDWRITING_CHROMIUM", "/usr/bin/chromium")
@@ -39,3 +39,17 @@ def chromium() -> str:
     if not (Path(CHROMIUM).is_file() or shutil.which(CHROMIUM)):
         _missing(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
     return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def rec():
+    """The shipped letter and word models behind one Recognizer, loaded once for the whole run."""
+    path = default_model_path()
+    if not path.is_file():
+        reason = f"no model at {path} (train one: handwriting train -p model_path {path})"
+        if IN_CI:
+            pytest.fail(reason + " (CI=true: the shipped model must exist)")
+        pytest.skip(reason)
+    from handwriting.recognize.reader import Recognizer
+
+    return Recognizer(path)

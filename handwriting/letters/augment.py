@@ -75,3 +75,22 @@ def preview(images: np.ndarray, cfg: Augmentation | None = None, seed: int = 0) 
 
     tf.random.set_seed(seed)
     return np.asarray(augment_batch(np.asarray(images, np.float32), cfg)).round().astype(np.uint8)
+
+
+def augmentation_effects(base=None) -> dict:
+    """One `Augmentation` per kind of change, each alone at `base`'s strength, plus `base` itself.
+
+    For showing what each part of the training augmentation does; elastic, which training
+    leaves off by default, is shown at full probability.
+    """
+    base = base or Augmentation()
+    none = dict(shift=0.0, rotation=0.0, zoom=0.0, shear=0.0, thickness=0.0, elastic=0.0)
+    return {
+        f"shift ±{base.shift:g} px": Augmentation(**{**none, "shift": base.shift}),
+        f"rotation ±{base.rotation:g}°": Augmentation(**{**none, "rotation": base.rotation}),
+        f"zoom ±{base.zoom:.0%}": Augmentation(**{**none, "zoom": base.zoom}),
+        f"shear ±{base.shear:g}": Augmentation(**{**none, "shear": base.shear}),
+        "thickness": Augmentation(**{**none, "thickness": 1.0}),
+        "elastic": Augmentation(**{**none, "elastic": 1.0}),
+        "all (as in training)": base,
+    }

@@ -8,13 +8,11 @@ import pytest
 from PIL import Image
 
 from handwriting.cli import main
-from tests.imaging.test_preprocess import draw, encoded
-from tests.recognize.test_reader import rec  # noqa: F401  (skips without the shipped model)
-from tests.words.test_segment import page_of
+from tests.pictures import draw, encoded, page_of
 
 
 @pytest.fixture()
-def files(tmp_path, rec):  # noqa: F811
+def files(tmp_path, rec):
     good = tmp_path / "k.png"
     draw("K").save(good)
     blank = tmp_path / "blank.png"
@@ -62,7 +60,7 @@ def test_all_good_files_exit_zero(files, capsys):
     assert code == 0 and len(results) == 2
 
 
-def test_word_and_text(tmp_path, rec, capsys):  # noqa: F811
+def test_word_and_text(tmp_path, rec, capsys):
     word = tmp_path / "word.png"
     page_of(["TAKE"]).save(word)
     lines = tmp_path / "lines.jpg"

@@ -146,19 +146,3 @@ def test_synthetic_data_follows_the_convention(letters):
     summary = explore.layout_summary(letters.x)
     assert summary["longer side 19-21 px"] > 0.98
     assert summary["centre of mass within 1.5 px of the middle"] > 0.98
-
-
-def test_augmentation_effects_isolate_one_change_each():
-    from handwriting.letters.augment import Augmentation
-
-    base = Augmentation(shift=3.0, rotation=10.0)
-    effects = explore.augmentation_effects(base)
-    assert effects["all (as in training)"] is base
-    knobs = ("shift", "rotation", "zoom", "shear", "thickness", "elastic")
-    for name, cfg in effects.items():
-        if cfg is base:
-            continue
-        active = [k for k in knobs if getattr(cfg, k)]
-        assert len(active) == 1, (name, active)
-        assert name.split()[0] == active[0]
-    assert effects["shift ±3 px"].shift == 3.0

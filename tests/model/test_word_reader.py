@@ -20,7 +20,6 @@ from handwriting.cards import load_card
 from handwriting.paths import default_word_model_path
 from handwriting.words.segment import strokes_on_paper
 from handwriting.words.train import split_real_words
-from tests.recognize.test_reader import rec  # noqa: F401  (the model fixture)
 
 pytestmark = pytest.mark.shared
 SAMPLE = 160  # words, when the word model learnt no real words
@@ -28,14 +27,14 @@ FRAME_NOTE = "cut where the word model reads it"
 
 
 @pytest.fixture(scope="module")
-def letters_only(rec):  # noqa: F811
+def letters_only(rec):
     from handwriting.recognize.reader import Recognizer
 
     return Recognizer(rec.path, word_model=None)
 
 
 @pytest.fixture(scope="module")
-def words(shared_data, rec):  # noqa: F811
+def words(shared_data, rec):
     """Real pen-written words whose writer and text the word model never saw."""
     assert rec.word_model is not None, f"the shipped word model {default_word_model_path()} is missing"
     every = json.loads((shared_data / "strokes_words.json").read_text())
@@ -48,7 +47,7 @@ def words(shared_data, rec):  # noqa: F811
 
 
 @pytest.fixture(scope="module")
-def readings(rec, letters_only, words):  # noqa: F811
+def readings(rec, letters_only, words):
     """(label, picture, reading with the word model, reading with letters alone) per word."""
     out = []
     for w in words:
@@ -76,7 +75,7 @@ def test_without_a_word_model_the_reader_keeps_the_letter_models_reading(reading
     assert gained > 2 * lost
 
 
-def test_a_text_read_where_no_cut_gives_it_comes_back_as_well_formed_letters(readings, rec):  # noqa: F811
+def test_a_text_read_where_no_cut_gives_it_comes_back_as_well_formed_letters(readings, rec):
     uncut = [(label, picture, r) for label, picture, r, _ in readings
              if any(FRAME_NOTE in (x.preprocessed.notes if x.preprocessed else []) for x in r.letters)]
     assert uncut, "no word was read where the cuts could not follow (fused letters)"
@@ -107,7 +106,7 @@ def test_each_reading_keeps_the_line_as_the_word_model_saw_it(readings):
     assert 0.5 < same < 1.0
 
 
-def test_the_weighing_inputs_give_the_readers_own_choice(readings, words, rec, letters_only):  # noqa: F811
+def test_the_weighing_inputs_give_the_readers_own_choice(readings, words, rec, letters_only):
     """bench/tune_words.py chooses the weighing constants on `Recognizer.weighing`: with the
     shipped constants, its inputs must give back the reader's own reading, on paper and from strokes."""
     for _, picture, r, _ in readings[:40]:

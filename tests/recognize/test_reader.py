@@ -15,30 +15,11 @@ from PIL import Image
 
 from handwriting import LETTERS
 from handwriting.words.lexicon import Lexicon
-from handwriting.paths import default_model_path
 from handwriting.imaging.preprocess import ImageReadError, preprocess_image
 from handwriting.imaging.strokes import render_strokes
-from tests.conftest import IN_CI
-from tests.imaging.test_preprocess import STROKES, draw, encoded, photo_page
+from tests.pictures import draw, encoded, letter_strokes, photo_page
 
 SOURCES = ["muti_kara_ocr", "tessalonica_alfabet", "singleletter"]  # real_letters.npz's source order
-
-
-@pytest.fixture(scope="module")
-def rec():
-    path = default_model_path()
-    if not path.is_file():
-        reason = f"no model at {path} (train one: handwriting train -p model_path {path})"
-        if IN_CI:
-            pytest.fail(reason + " (CI=true: the shipped model must exist)")
-        pytest.skip(reason)
-    from handwriting.recognize.reader import Recognizer
-
-    return Recognizer(path)
-
-
-def letter_strokes(letter: str) -> list:
-    return [[[x * 100, y * 100] for x, y in s] for s in STROKES[letter]]
 
 
 # ------------------------------------------------------------------------------ weighing two readers

@@ -12,8 +12,7 @@ from handwriting.words.alignment import align
 from handwriting.data.dataset import DataError
 from handwriting.words.segment import strokes_on_paper
 from handwriting.words.aligned_letters import align_word, read_words, word_letters
-from tests.recognize.test_reader import rec  # noqa: F401  (the model fixture)
-from tests.words.test_segment import strokes_word
+from tests.pictures import strokes_word
 
 
 def one_hot(letter: str, p: float = 0.9) -> np.ndarray:
@@ -66,7 +65,7 @@ def test_words_are_read_with_a_selection_and_bad_files_say_where(tmp_path):
 
 # ------------------------------------------------------------------------------ with the model
 
-def test_a_drawn_word_gives_its_letters_and_straddling_not_letters(rec):  # noqa: F811
+def test_a_drawn_word_gives_its_letters_and_straddling_not_letters(rec):
     image = strokes_on_paper(strokes_word("KITE", gap=10))
     letters, labels, not_letters = align_word(rec, image, "KITE")
     assert [LETTERS[y] for y in labels] == list("KITE")
@@ -77,7 +76,7 @@ def test_a_drawn_word_gives_its_letters_and_straddling_not_letters(rec):  # noqa
     assert not_letters and rec.probabilities(np.stack(not_letters)).max(axis=1).mean() < 0.9
 
 
-def test_words_that_do_not_align_give_nothing(rec):  # noqa: F811
+def test_words_that_do_not_align_give_nothing(rec):
     image = strokes_on_paper(strokes_word("KITE", gap=10))
     assert align_word(rec, image, "OQOQ") is None       # every letter read as far from its label
     assert align_word(rec, image, "KI-E") is None       # not capitals only
@@ -87,7 +86,7 @@ def test_words_that_do_not_align_give_nothing(rec):  # noqa: F811
     assert align_word(rec, blank, "KITE") is None
 
 
-def test_aligned_letters_carry_writer_and_collection(rec):  # noqa: F811
+def test_aligned_letters_carry_writer_and_collection(rec):
     words = [{"label": "KITE", "writer": "lab:x/1", "strokes": strokes_word("KITE", gap=10)},
              {"label": "OQOQ", "writer": "lab:x/2", "strokes": strokes_word("KITE", gap=10)}]
     data, not_letters, counts = word_letters(rec, words, pen_ratios=(0.11,))
@@ -96,7 +95,7 @@ def test_aligned_letters_carry_writer_and_collection(rec):  # noqa: F811
     assert set(data.writer) == {"lab:x/1"} and set(data.source) == {"lab words (aligned)"}
 
 
-def test_training_with_aligned_words_adds_letters_that_never_validate(rec, tmp_path):  # noqa: F811
+def test_training_with_aligned_words_adds_letters_that_never_validate(rec, tmp_path):
     from handwriting.letters.train import TrainConfig, train
 
     words = [{"label": w, "writer": f"lab:x/{k}", "strokes": strokes_word(w, gap=10)}

@@ -13,7 +13,7 @@ from handwriting import LETTERS
 from handwriting.words.corpus import composed_words, pen_word, redrawn_words
 from handwriting.words.model import (BLANK, FRAMES, HEIGHT, INK_HEIGHT, MAX_LETTERS, WIDTH, beam_search, greedy,
                                     log_softmax, sequence_log_probability, strip, targets)
-from tests.words.test_segment import strokes_word
+from tests.pictures import strokes_word
 
 
 def columns_of(*classes) -> np.ndarray:
@@ -91,7 +91,7 @@ def test_targets_reject_what_the_model_cannot_read():
 # ------------------------------------------------------------------------------ composed words
 
 def pen_letters(writers=("w1", "w2")) -> list[dict]:
-    from tests.imaging.test_preprocess import STROKES
+    from tests.pictures import STROKES
 
     return [{"label": c, "writer": w, "strokes": [[[x * 100, y * 100] for x, y in s] for s in STROKES[c]]}
             for w in writers for c in STROKES]

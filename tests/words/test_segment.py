@@ -11,33 +11,7 @@ from handwriting.imaging.preprocess import TEXT_SIDE, extract_ink
 from handwriting.words.segment import (JOIN_LETTERS, JOIN_PART, WEAK_CUT, Line, Piece, _components, _cut_wide, _drop_label,
                                  find_lines, group_image, ink_distance, main_line, render_word_strokes, stroke_line,
                                  word_breaks, word_strokes)
-from tests.imaging.test_preprocess import STROKES, draw
-from tests.recognize.test_reader import rec  # noqa: F401  (the model fixture)
-
-
-def page_of(rows: list[str], size: int = 80, gap: int = 40, ink=(20, 20, 20), touching: int = 0) -> Image.Image:
-    """Rows of capitals drawn with the test strokes, dark on white; `touching` > 0 makes
-    neighbours overlap by that many pixels."""
-    width = max(len(r) for r in rows) * (size + gap) + 2 * gap
-    height = len(rows) * (size + gap) * 3 // 2 + gap
-    page = np.full((height, width, 3), 255, np.uint8)
-    for j, row in enumerate(rows):
-        x = gap
-        for c in row:
-            if c != " ":
-                top = gap + j * (size + gap) * 3 // 2
-                letter = draw(c, size=(width, height), box=(x, top, x + size, top + size), ink=ink, width=8)
-                page = np.minimum(page, np.asarray(letter))
-            x += size + (-touching if touching else gap)
-    return Image.fromarray(page)
-
-
-def strokes_word(word: str, size: float = 100, gap: float = 40) -> list:
-    strokes = []
-    for k, c in enumerate(word):
-        for s in STROKES[c]:
-            strokes.append([[k * (size + gap) + x * size, y * size] for x, y in s])
-    return strokes
+from tests.pictures import draw, page_of, strokes_word
 
 
 # ------------------------------------------------------------------------------ without the model
@@ -147,7 +121,7 @@ def test_word_strokes_render_as_white_ink():
 # ------------------------------------------------------------------------------ with the model
 
 @pytest.mark.parametrize("word", ["TAKE", "KITE", "TEA", "EAT"])
-def test_words_drawn_and_photographed(rec, word):  # noqa: F811
+def test_words_drawn_and_photographed(rec, word):
     drawn = rec.read_word(strokes_word(word))
     assert drawn.raw == word and drawn.word == word and len(drawn.letters) == len(word) == len(drawn.boxes)
     photo = rec.read_word(page_of([word]))
@@ -156,17 +130,17 @@ def test_words_drawn_and_photographed(rec, word):  # noqa: F811
     assert lefts == sorted(lefts)
 
 
-def test_touching_letters_read(rec):  # noqa: F811
+def test_touching_letters_read(rec):
     assert rec.read_word(page_of(["TAKE"], touching=6)).raw == "TAKE"
 
 
-def test_several_lines_read_top_to_bottom(rec):  # noqa: F811
+def test_several_lines_read_top_to_bottom(rec):
     lines = rec.read_text(page_of(["TAKE", "KITE", "EAT"]))
     assert [ln.raw for ln in lines] == ["TAKE", "KITE", "EAT"]
     assert rec.read_text(Image.new("RGB", (300, 200), "white")) == []
 
 
-def test_lexicon_correction_keeps_the_raw_reading(rec, tmp_path):  # noqa: F811
+def test_lexicon_correction_keeps_the_raw_reading(rec, tmp_path):
     words = tmp_path / "words.txt"
     words.write_text("KITE\nTAKE\n")
     reading = rec.read_word(strokes_word("TAKE"), lexicon=words)
@@ -176,7 +150,7 @@ def test_lexicon_correction_keeps_the_raw_reading(rec, tmp_path):  # noqa: F811
 
 
 @pytest.mark.shared
-def test_card_photos_read_as_three_lines_of_five(rec, shared_data):  # noqa: F811
+def test_card_photos_read_as_three_lines_of_five(rec, shared_data):
     frames = sorted((shared_data / "photos" / "frames").glob("*.jpg"))[:4]
     truth = ["ABCDI", "KOLMR", "EHXWT"]
     right = total = 0
@@ -240,5 +214,5 @@ def test_strokes_keep_overlapping_letters_apart():
     assert len(lines) == 1 and len(lines[0].pieces) == 4
 
 
-def test_overlapping_letters_read_from_their_strokes(rec):  # noqa: F811
+def test_overlapping_letters_read_from_their_strokes(rec):
     assert rec.read_word(strokes_word("TALE", gap=-30)).raw == "TALE"
