@@ -161,7 +161,7 @@ def test_projection_labels_are_pushed_apart():
     points = np.random.default_rng(0).normal(size=(260, 2))
     y = (np.arange(260) % 26).astype(np.uint8)
     centres = np.zeros((26, 2))  # every letter at the same place
-    spread = plots._spread(centres, points)
+    spread = plots.data._spread(centres, points)
     span = np.ptp(points, axis=0)
     d = np.hypot(*((spread[:, None] - spread[None]) / span).transpose(2, 0, 1))
     np.fill_diagonal(d, 1.0)
