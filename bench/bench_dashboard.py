@@ -34,10 +34,14 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
-from tests.e2e.conftest import CHROMIUM_ARGS, PAGE_PROBES  # noqa: E402
-from tests.e2e.replay import choose_letters, load_json, replayable  # noqa: E402
+from handwriting.app.browser import (
+    CHROMIUM_ARGS,
+    PAGE_PROBES,
+    choose_letters,
+    load_json,
+    replayable,
+)
 
 SEEN_PROBE = """
 window.__hwSeen = (selector) => new Promise((resolve) => {

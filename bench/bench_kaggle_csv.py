@@ -22,7 +22,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
 FULL_ROWS = 372_450             # lines in the real "A_Z Handwritten Data.csv"
 GENERATOR = "v1"                # bump when the generated content changes
 
@@ -95,9 +94,7 @@ print(f"generated {path} in {time.perf_counter() - t:.1f} s")
 
 
 def child(code: str, *args: str) -> str:
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
-                          env=env, check=False)
+    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=False)
     if done.returncode != 0:
         sys.exit(f"benchmark subprocess failed:\n{done.stderr}")
     return done.stdout.strip()
@@ -115,7 +112,6 @@ def main() -> None:
                         help="where the generated file goes (default data/interim/bench)")
     args = parser.parse_args()
 
-    sys.path.insert(0, str(ROOT))
     from handwriting.paths import data_dir
 
     folder = args.dir or data_dir() / "interim" / "bench"

@@ -14,17 +14,13 @@ from __future__ import annotations
 
 import io
 import statistics
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from handwriting.paths import default_model_path, shared_data_dir  # noqa: E402
-from handwriting.imaging.preprocess import preprocess_image  # noqa: E402
+from handwriting.imaging.letter import preprocess_image
+from handwriting.paths import default_model_path, shared_data_dir
 
 
 def timed(fn, repeat: int) -> float:
@@ -94,7 +90,7 @@ def main() -> int:
     rec = Recognizer(model_path)
     one = preprocess_image(jpeg).image[None]
     compiled = timed(lambda: rec.probabilities(one), 200)
-    predict = timed(lambda: rec.model.predict(one.astype(np.float32), verbose=0), 20)
+    predict = timed(lambda: rec.letter_model.model.predict(one.astype(np.float32), verbose=0), 20)
     print("one letter through the model:")
     print(f"  model.predict (baseline)            {1000 * predict:7.2f} ms")
     print(f"  Recognizer compiled call            {1000 * compiled:7.2f} ms  ({predict / compiled:.0f}x faster; budget 2 ms)")

@@ -6,7 +6,7 @@
 (a) composed: words made of real letters from shared/data/real_letters_raw.zip (random English
     words of 2-12 letters, random gaps, baseline jitter and letter sizes, dark ink on paper), each
     word's letters from one source in turn (one hand per word); a quarter of them have lightly
-    touching pairs, reported apart. Then how many words hold only letters a person reads as their
+    touching pairs, reported apart (`handwriting.words.real_composed`). Then how many words hold only letters a person reads as their
     label (bench/real_letters_audit.json: the most any reader can get right), and (a) again
     composed of those letters only; each time also the words' letters read one by one, with no
     segmentation and no word model.
@@ -23,102 +23,38 @@
     scribbles and ink blots, pairs of real letters read as one) the model card's threshold accepts
     as confident letters, next to how many real letters it marks uncertain.
 
-Exact = the whole word right; letters = 1 - (edit distance / length).
+Exact = the whole word right; letters = 1 - (edit distance / length): 1 - the character error
+rate (`handwriting.words.metrics`).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
-import zipfile
 from pathlib import Path
-from typing import NamedTuple
 
 import numpy as np
-from PIL import Image
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from handwriting import LETTERS  # noqa: E402
-from handwriting.cards import load_card  # noqa: E402
-from handwriting.paths import shared_data_dir  # noqa: E402
-from handwriting.imaging.preprocess import NoInkError, extract_ink, fit_and_center, letter_components  # noqa: E402
-from handwriting.words.segment import PAPER_PEN as PEN, strokes_on_paper  # noqa: E402
-from handwriting.words.train import split_real_words  # noqa: E402
+from handwriting import LETTERS
+from handwriting.cards import load_card
+from handwriting.paths import shared_data_dir
+from handwriting.imaging.letter import fit_and_center
+from handwriting.imaging.paper import PEN, strokes_on_paper
+from handwriting.words.metrics import WordScore
+from handwriting.words.real_composed import composed_pictures
+from handwriting.words.train import split_real_words
 
 CARD = ["ABCDI", "KOLMR", "EHXWT"]
-
-
-def edit_distance(a: str, b: str) -> int:
-    row = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        prev, row[0] = row[0], i
-        for j, cb in enumerate(b, 1):
-            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
-    return row[-1]
 
 
 def letters_only(text: str) -> str:
     return "".join(c for c in text.upper() if c in LETTERS)
 
 
-class Score:
-    def __init__(self, name: str):
-        self.name, self.n, self.exact, self.errors, self.chars, self.count_ok = name, 0, 0, 0, 0, 0
-
-    def add(self, truth: str, got: str) -> None:
-        self.n += 1
-        self.exact += truth == got
-        self.errors += edit_distance(truth, got)
-        self.chars += len(truth)
-        self.count_ok += len(truth) == len(got)
-
-    def line(self) -> str:
-        return (f"{self.name}: {self.exact}/{self.n} exact ({100 * self.exact / max(self.n, 1):.1f} %), "
-                f"letters {100 * (1 - self.errors / max(self.chars, 1)):.1f} %, "
-                f"right number of letters {100 * self.count_ok / max(self.n, 1):.1f} %")
-
-
 # ------------------------------------------------------------------------------ (a) composed words
 
 AUDIT = Path(__file__).parent / "real_letters_audit.json"  # a person's reading of the letters (a) uses
-
-
-class Crop(NamedTuple):
-    file: str  # its name in real_letters_raw.zip
-    ink: np.ndarray  # soft ink, 0-1, the letter's components only, cut to its box
-
-
-def real_letter_inks(zip_path: Path, per_letter: int, rng, exclude=frozenset()) -> dict[str, dict[str, list[Crop]]]:
-    """Real letters from the raw zip: source -> letter -> up to `per_letter` crops, less those in
-    `exclude` (file names)."""
-    with zipfile.ZipFile(zip_path) as z:
-        names = [n for n in z.namelist() if n.lower().endswith((".png", ".jpg"))]
-        by_source: dict[str, dict[str, list[str]]] = {}
-        for n in names:
-            source, letter = n.split("/")[-3:-1]
-            by_source.setdefault(source, {}).setdefault(letter, []).append(n)
-        out: dict[str, dict[str, list[Crop]]] = {}
-        for source, by_letter in sorted(by_source.items()):
-            out[source] = {}
-            for letter in LETTERS:
-                files = by_letter.get(letter, [])
-                crops = []
-                for n in rng.choice(files, size=min(per_letter, len(files)), replace=False) if files else []:
-                    if n in exclude:
-                        continue
-                    try:
-                        page = extract_ink(z.read(n))
-                    except NoInkError:  # a handful of the originals are blank
-                        continue
-                    mask, _ = letter_components(page.mask)
-                    ink = page.ink * mask
-                    rows, cols = np.flatnonzero(ink.max(axis=1) > 0.1), np.flatnonzero(ink.max(axis=0) > 0.1)
-                    crops.append(Crop(str(n), ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]))
-                out[source][letter] = crops
-    return out
 
 
 def audit() -> tuple[set[str], set[str]]:
@@ -130,65 +66,6 @@ def audit() -> tuple[set[str], set[str]]:
     return looked_at, set(record["rejected"])
 
 
-def compose(word: str, inks, rng, touching: bool, height: int = 56) -> tuple[np.ndarray, list[np.ndarray], list[str]]:
-    """A grey picture (dark ink on light paper) of `word` made of real letters; the letters' ink as
-    drawn there, and their files."""
-    pieces, files = [], []
-    for c in word:
-        crop = inks[c][rng.integers(len(inks[c]))]
-        files.append(crop.file)
-        ink = crop.ink
-        h = height * rng.uniform(0.8, 1.2)
-        s = h / ink.shape[0]
-        w = max(2, round(ink.shape[1] * s))
-        img = np.asarray(Image.fromarray(ink.astype(np.float32), mode="F").resize((w, round(h)), Image.Resampling.BILINEAR))
-        pieces.append(img)
-    pair = rng.integers(len(word) - 1) if touching and len(word) > 1 else -1
-    margin = height
-    width = sum(p.shape[1] for p in pieces) + int(0.6 * height) * len(word) + 2 * margin
-    canvas = np.zeros((int(2.2 * height) + 2 * margin, width), dtype=np.float32)
-    x = margin
-    base = margin + int(1.3 * height)
-    for k, p in enumerate(pieces):
-        y = base - p.shape[0] + int(rng.normal(0, 0.05 * height))
-        region = canvas[y:y + p.shape[0], x:x + p.shape[1]]
-        np.maximum(region, p, out=region)
-        if k == pair:
-            x += p.shape[1] - int(rng.uniform(0.0, 0.08) * height)  # the next letter touches this one
-        else:
-            x += p.shape[1] + int(rng.uniform(0.12, 0.5) * height)
-    canvas = canvas[:, :x + margin]
-    paper = 0.92 - 0.8 * canvas + rng.normal(0, 0.015, canvas.shape)
-    return (np.clip(paper, 0, 1) * 255).astype(np.uint8), pieces, files
-
-
-class Composed(NamedTuple):
-    word: str
-    source: str
-    touching: bool  # one pair of its letters touches
-    picture: np.ndarray  # dark ink on light paper
-    pieces: list[np.ndarray]  # its letters' ink as drawn there
-    files: list[str]  # its letters' files in real_letters_raw.zip
-
-
-def composed_pictures(data: Path, count: int, seed: int = 0, exclude=frozenset()):
-    """The (a) words in order. Each word is written by one hand: all its letters come from one
-    source, the sources in turn. Letters whose file is in `exclude` are never used."""
-    from handwriting.words.lexicon import Lexicon
-
-    rng = np.random.default_rng(seed)
-    words = [w for n in range(2, 13) for w in Lexicon.builtin("en", top=20000).words.get(n, [])]
-    inks = real_letter_inks(data / "real_letters_raw.zip", 40, rng, exclude)
-    sources = sorted(inks)
-    for k in range(count):
-        n = int(rng.integers(2, 13))
-        pool = [w for w in words if len(w) == n] or words
-        word = pool[rng.integers(len(pool))]
-        source = sources[k % len(sources)]
-        touching = k % 4 == 3
-        yield Composed(word, source, touching, *compose(word, inks[source], rng, touching))
-
-
 def read_alone(rec, pieces: list[np.ndarray]) -> str:
     """A composed word's letters read one by one, each fitted and centred: the reader's letters
     without segmentation and without the word model."""
@@ -196,39 +73,39 @@ def read_alone(rec, pieces: list[np.ndarray]) -> str:
     return "".join(LETTERS[i] for i in rec.probabilities(singles).argmax(axis=1))
 
 
-def bench_composed(rec, data: Path, count: int, seed: int = 0) -> list[Score | str]:
+def bench_composed(rec, data: Path, count: int, seed: int = 0) -> list[WordScore | str]:
     """(a) twice: with every letter, then with only the letters a person reads as their label
     (bench/real_letters_audit.json), each time with the same letters read alone; and how many
     words of the first are readable letter by letter."""
     looked_at, unreadable = audit()
-    apart, touch = Score("(a) composed words, letters apart"), Score("(a) composed words, one touching pair")
-    alone = Score("    the same letters read alone (fitted and centred, no segmentation)")
-    per_source: dict[str, Score] = {}  # in the sources' order: words take them in turn
+    apart, touch = WordScore("(a) composed words, letters apart"), WordScore("(a) composed words, one touching pair")
+    alone = WordScore("    the same letters read alone (fitted and centred, no segmentation)")
+    per_source: dict[str, WordScore] = {}  # in the sources' order: words take them in turn
     readable, unaudited = 0, set()  # words of readable letters; letters nobody looked at
     for c in composed_pictures(data, count, seed):
         got = rec.read_word(c.picture).raw.replace(" ", "")
         (touch if c.touching else apart).add(c.word, got)
         unaudited.update(set(c.files) - looked_at)
         if not c.touching:
-            per_source.setdefault(c.source, Score(f"    letters apart, words from {c.source}")).add(c.word, got)
+            per_source.setdefault(c.source, WordScore(f"    letters apart, words from {c.source}")).add(c.word, got)
             alone.add(c.word, read_alone(rec, c.pieces))
             readable += unreadable.isdisjoint(c.files)
-    lines: list[Score | str] = [apart, *per_source.values(), touch, alone]
+    lines: list[WordScore | str] = [apart, *per_source.values(), touch, alone]
     lines.append(f"    words whose every letter a person reads as its label ({AUDIT.name}): "
-                 f"{readable}/{apart.n} ({100 * readable / max(apart.n, 1):.1f} %), "
+                 f"{readable}/{apart.words} ({100 * readable / max(apart.words, 1):.1f} %), "
                  "the most a reader of single letters can get right")
     if unaudited:
         lines.append(f"    ({len(unaudited)} of the letters used were not looked at: the audit covers "
                      "40 letters per letter and source drawn with seed 0)")
-    clean = Score(f"(a) composed words, letters apart, only letters a person reads as their label "
+    clean = WordScore(f"(a) composed words, letters apart, only letters a person reads as their label "
                   f"({len(unreadable)} of {len(looked_at)} left out)")
-    clean_source: dict[str, Score] = {}
-    clean_alone = Score("    the same letters read alone (fitted and centred, no segmentation)")
+    clean_source: dict[str, WordScore] = {}
+    clean_alone = WordScore("    the same letters read alone (fitted and centred, no segmentation)")
     for c in composed_pictures(data, count, seed, exclude=unreadable):
         if not c.touching:
             got = rec.read_word(c.picture).raw.replace(" ", "")
             clean.add(c.word, got)
-            clean_source.setdefault(c.source, Score(f"    words from {c.source}")).add(c.word, got)
+            clean_source.setdefault(c.source, WordScore(f"    words from {c.source}")).add(c.word, got)
             clean_alone.add(c.word, read_alone(rec, c.pieces))
     return [*lines, clean, *clean_source.values(), clean_alone]
 
@@ -245,15 +122,15 @@ def unseen_words(rec, words: list[dict]) -> tuple[list[dict], int] | None:
     return test, len(train)
 
 
-def bench_strokes(rec, data: Path, limit: int | None, pen: float = PEN) -> list[Score]:
+def bench_strokes(rec, data: Path, limit: int | None, pen: float = PEN) -> list[WordScore]:
     words = json.loads((data / "strokes_words.json").read_text())
     held = unseen_words(rec, words)
     if limit:
         words = [words[i] for i in np.random.default_rng(0).choice(len(words), limit, replace=False)]
     flattered = f" (flattered: the word model trained on {held[1]} of them)" if held else ""
-    score = Score(f"(b) pen-written words of strokes_words.json rendered on paper (pen {pen:g} of the height){flattered}")
-    drawn = Score("    the same words read from their pen strokes, as the dashboard's pad gives them (pen 0.11)")
-    unseen = Score("    on paper, the words whose writer and text the word model never saw "
+    score = WordScore(f"(b) pen-written words of strokes_words.json rendered on paper (pen {pen:g} of the height){flattered}")
+    drawn = WordScore("    the same words read from their pen strokes, as the dashboard's pad gives them (pen 0.11)")
+    unseen = WordScore("    on paper, the words whose writer and text the word model never saw "
                    "(all words: bench/word_model_folds.py)")
     held_ids = {id(w) for w in held[0]} if held else set()
     for w in words:
@@ -267,9 +144,9 @@ def bench_strokes(rec, data: Path, limit: int | None, pen: float = PEN) -> list[
 
 # ------------------------------------------------------------------------------ (c) names, (d) cards
 
-def bench_names(rec, data: Path) -> list[Score]:
+def bench_names(rec, data: Path) -> list[WordScore]:
     items = json.loads((data / "names" / "names.json").read_text())
-    every, only = Score("(c) scanned name fields, all 300"), Score("(c) scanned name fields, letters A-Z only")
+    every, only = WordScore("(c) scanned name fields, all 300"), WordScore("(c) scanned name fields, letters A-Z only")
     for item in items:
         got = letters_only(rec.read_word(data / "names" / item["file"]).raw)
         truth = letters_only(item["label"])
@@ -279,9 +156,9 @@ def bench_names(rec, data: Path) -> list[Score]:
     return [every, only]
 
 
-def bench_cards(rec, data: Path) -> list[Score]:
-    cards = Score("(d) card photos, 15 letters each (whole card)")
-    lines = Score("(d) card photos, lines of 5")
+def bench_cards(rec, data: Path) -> list[WordScore]:
+    cards = WordScore("(d) card photos, 15 letters each (whole card)")
+    lines = WordScore("(d) card photos, lines of 5")
     for f in sorted((data / "photos" / "frames").glob("*.jpg")):
         got = [ln.raw.replace(" ", "") for ln in rec.read_text(f)]
         cards.add("".join(CARD), "".join(got))
@@ -292,41 +169,8 @@ def bench_cards(rec, data: Path) -> list[Score]:
 
 # ------------------------------------------------------------------------------ (e) not a letter
 
-def scribbles(count: int, seed: int = 0) -> list:
-    """Random pen scribbles: 1-3 smooth random walks each (not letters)."""
-    rng = np.random.default_rng(seed)
-    out = []
-    for _ in range(count):
-        strokes = []
-        for _ in range(int(rng.integers(1, 4))):
-            steps = rng.normal(0, 1, (int(rng.integers(8, 40)), 2))
-            steps = np.cumsum(np.cumsum(steps, axis=0) * 0.3, axis=0)
-            strokes.append(steps.tolist())
-        out.append(strokes)
-    return out
-
-
-def blots(count: int, seed: int = 0) -> np.ndarray:
-    """Ink blots: filled random blobs, dark on light, 96x96 grey pictures."""
-    from PIL import ImageDraw, ImageFilter
-
-    rng = np.random.default_rng(seed)
-    pictures = []
-    for _ in range(count):
-        image = Image.new("L", (96, 96), 240)
-        d = ImageDraw.Draw(image)
-        for _ in range(int(rng.integers(1, 4))):
-            cx, cy, r = rng.uniform(25, 70), rng.uniform(25, 70), rng.uniform(6, 22)
-            angles = np.sort(rng.uniform(0, 2 * np.pi, 9))
-            radii = r * rng.uniform(0.5, 1.3, 9)
-            d.polygon([(cx + a * np.cos(t), cy + a * np.sin(t)) for a, t in zip(radii, angles)], fill=20)
-        pictures.append(np.asarray(image.filter(ImageFilter.GaussianBlur(1))))
-    return np.stack(pictures)
-
-
 def bench_debris(rec, data: Path, real_count: int = 3000) -> list[str]:
-    from handwriting.data.not_letters import not_letters
-    from handwriting.imaging.preprocess import preprocess_image
+    from handwriting.data.not_letters import from_letters, from_nothing
     from handwriting.imaging.strokes import render_strokes
 
     letters = json.loads((data / "strokes_letters.json").read_text())
@@ -339,10 +183,10 @@ def bench_debris(rec, data: Path, real_count: int = 3000) -> list[str]:
     for name, images in (
         ("suspect trajectories of strokes_letters.json (debris: lone bars, fragments)",
          np.stack([render_strokes(r["strokes"]) for r in suspect])),
-        ("generated scribbles", np.stack([render_strokes(s) for s in scribbles(500)])),
-        ("generated ink blots", np.stack([preprocess_image(b).image for b in blots(500)])),
+        ("generated scribbles", from_nothing(500, kinds=("scribble",)).images),
+        ("generated ink blots", from_nothing(500, kinds=("blot",)).images),
         ("two real letters read as one (handwriting.data.not_letters on real_letters.npz)",
-         not_letters(real, 1000, seed=1)),
+         from_letters(real, 1000, seed=1).images),
     ):
         top = rec.probabilities(images).max(axis=1)
         c = top >= rec.threshold

@@ -1,6 +1,9 @@
 """`make bench`: every quick benchmark, one after another (they share 2 cores, so never in parallel).
 
-The long offline runs (heldout.py, ship_model.py) are not included; run them by hand.
+The long offline runs (heldout.py, words_heldout.py, word_model_folds.py, bench_words.py,
+tune_words.py) are not included; run them by hand. Each script imports the installed package
+(`pip install -e .`), never the folder it sits in. The shipped models are made by their recipes
+(`handwriting ship letters`, `handwriting ship words`), not here.
 """
 
 from __future__ import annotations

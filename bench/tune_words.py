@@ -4,7 +4,7 @@
 
 For every line it scores the letter model's own reading and the word model's most probable texts
 once (`Recognizer.weighing`), then re-chooses the text for each (weight, uncut) pair of the
-grid (`Recognizer.weigh`). The pen-written words of strokes_words.json are dealt by writer into
+grid (`Weighing.choose`). The pen-written words of strokes_words.json are dealt by writer into
 two halves: the grid is chosen on half A plus 200 composed words made like (a)'s but drawn with
 another seed (other words, other draws of the same letters: bench_words reads (a) with seed 0),
 and reported on half B, which it never saw, against reading with letters alone (weight =
@@ -15,27 +15,22 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import zlib
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import bench_words  # noqa: E402
-from handwriting.paths import shared_data_dir  # noqa: E402
-from handwriting.words.segment import strokes_on_paper  # noqa: E402
+from handwriting.imaging.paper import strokes_on_paper
+from handwriting.paths import shared_data_dir
+from handwriting.words.real_composed import composed_pictures
 
 WEIGHTS = (0.5, 1.0, 1.5, 2.0, 3.0, 5.0)
 UNCUTS = (2.0, 4.0, 6.0, 10.0, 1e9)
 TUNING_SEED = 1  # not bench_words' seed 0: the constants are not chosen on (a)'s own words
 
 
-def exact(rec, rows, weight, uncut) -> float:
-    ok = [truth == (rec.weigh(own, split, scored, weight, uncut) if weight < np.inf else own)
-          for truth, (own, split, scored) in rows]
+def exact(rows, weight, uncut) -> float:
+    ok = [truth == (weighing.choose(weight, uncut) if weight < np.inf else weighing.own)
+          for truth, weighing in rows]
     return 100 * float(np.mean(ok))
 
 
@@ -47,7 +42,7 @@ def main() -> int:
 
     rec = Recognizer(word_model=args.word_model)
     if rec.word_model is None:
-        print("no word model (train one: .venv/bin/python bench/ship_words.py)")
+        print("no word model (train one: handwriting ship words)")
         return 1
     words = json.loads((shared_data_dir() / "strokes_words.json").read_text())
     half = {"A": [], "B": []}
@@ -55,10 +50,10 @@ def main() -> int:
         scores = rec.weighing(strokes_on_paper(w["strokes"]))
         if scores is not None:
             half["AB"[zlib.crc32(w["writer"].encode()) % 2]].append((w["label"], scores))
-    composed = [(c.word, s) for c in bench_words.composed_pictures(shared_data_dir(), 200, seed=TUNING_SEED)
+    composed = [(c.word, s) for c in composed_pictures(shared_data_dir(), 200, seed=TUNING_SEED)
                 if (s := rec.weighing(c.picture)) is not None]
     tune = half["A"] + composed
-    grid = {(w, u): exact(rec, tune, w, u) for w in WEIGHTS for u in UNCUTS}
+    grid = {(w, u): exact(tune, w, u) for w in WEIGHTS for u in UNCUTS}
     print(f"grid on half A of the pen-written words ({len(half['A'])}) + {len(composed)} composed words, % exact:")
     print("weight \\ uncut " + " ".join(f"{u:>7g}" for u in UNCUTS))
     for w in WEIGHTS:
@@ -67,8 +62,8 @@ def main() -> int:
     print(f"best: weight {w:g}, uncut {u:g}")
     for name, rows in (("half A (tuned on)", half["A"]), ("half B (never tuned on)", half["B"]),
                        ("composed words (seed 1)", composed)):
-        print(f"{name}, {len(rows)} words: {exact(rec, rows, w, u):.1f} % exact with the word model, "
-              f"{exact(rec, rows, np.inf, u):.1f} % with letters alone (the baseline)")
+        print(f"{name}, {len(rows)} words: {exact(rows, w, u):.1f} % exact with the word model, "
+              f"{exact(rows, np.inf, u):.1f} % with letters alone (the baseline)")
     return 0
 
 

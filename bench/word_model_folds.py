@@ -3,7 +3,7 @@
     .venv/bin/python bench/word_model_folds.py [--folds 2] [--composed models/local/words-composed.keras]
 
 The shipped word model goes on training on real pen-written words of strokes_words.json
-(`bench/ship_words.py`), so reading those words with it would flatter it. UNIPEN's writers wrote
+(`handwriting ship words`), so reading those words with it would flatter it. UNIPEN's writers wrote
 the same word lists, so holding writers out is not enough either: a model that saw FAMILY
 written by others may read it partly by heart. Here the words are dealt into folds of writers and
 folds of texts (`handwriting.words.train.split_real_words`); for each (writer fold, text fold) one
@@ -27,14 +27,12 @@ import tempfile
 from collections import defaultdict
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from words_heldout import percent, read  # (the same two readings, the same rounding)
 
-from ship_words import COMPOSED, fine_tune_recipe  # noqa: E402
-from words_heldout import percent, read  # noqa: E402  (the same two readings, the same rounding)
-
-from handwriting.paths import shared_data_dir  # noqa: E402
-from handwriting.recognize.reader import Recognizer  # noqa: E402
-from handwriting.words.train import split_real_words, train_words  # noqa: E402
+from handwriting.paths import shared_data_dir
+from handwriting.recipes import COMPOSED, fine_tune_recipe
+from handwriting.recognize.reader import Recognizer
+from handwriting.words.train import split_real_words, train_words
 
 RESULTS = Path(__file__).parent / "results" / "word_model_folds.json"
 
@@ -43,13 +41,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folds", type=int, default=2)
     parser.add_argument("--composed", type=Path, default=COMPOSED,
-                        help="the composed-words model to go on from (bench/ship_words.py leaves it there)")
+                        help="the composed-words model to go on from (handwriting ship words leaves it there)")
     parser.add_argument("--only", help="one model, 'writer fold,text fold' (a quick look; no results file)")
     parser.add_argument("--words", type=int, help="composed words per model (default: the shipped recipe's)")
     parser.add_argument("--epochs", type=int, help="epochs per model (default: the shipped recipe's)")
     args = parser.parse_args()
     if not args.composed.is_file():
-        print(f"{args.composed}: no composed-words model (train it: .venv/bin/python bench/ship_words.py)")
+        print(f"{args.composed}: no composed-words model (train it: handwriting ship words)")
         return 2
     spec = str(shared_data_dir() / "strokes_words.json")
     words = json.loads(Path(spec).read_text())

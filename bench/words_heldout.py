@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/words_heldout.py [--folds 2] [--aligner models/local/aligner.keras]
 
-The two-stage recipe (`bench/ship_model.py --aligned-words`) learns letters cut out of every
+The two-stage recipe (`handwriting ship letters --aligned-words`) learns letters cut out of every
 pen-written word of strokes_words.json (`handwriting.words.aligned_letters`), so reading those words with
 its model would flatter it. Here each lab's writers are dealt into folds; for each fold, the
 recipe trains on the words of the other folds and reads this fold's words, drawn on paper and from
@@ -23,12 +23,10 @@ import tempfile
 from collections import defaultdict
 from pathlib import Path
 
-from ship_model import recipe
-
 from handwriting.paths import shared_data_dir
 from handwriting.recognize.reader import Recognizer
-from handwriting.words.segment import strokes_on_paper
-from handwriting.letters.train import train
+from handwriting.imaging.paper import strokes_on_paper
+from handwriting.recipes import train_letters
 from handwriting.words.train import writer_folds
 
 RESULTS = Path(__file__).parent / "results" / "words_heldout.json"
@@ -47,7 +45,7 @@ def percent(hits: list[bool]) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folds", type=int, default=2)
-    parser.add_argument("--aligner", type=Path, help="reuse this first-stage model (bench/ship_model.py --aligned-words "
+    parser.add_argument("--aligner", type=Path, help="reuse this first-stage model (handwriting ship letters --aligned-words "
                                                      "leaves it in models/local/aligner.keras) instead of training it")
     args = parser.parse_args()
     shared = shared_data_dir()
@@ -56,7 +54,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         aligner = args.aligner or Path(tmp) / "aligner.keras"
         if args.aligner is None:
-            train(recipe(aligner, restore_best=False), verbose=0)
+            train_letters(aligner, restore_best=False, verbose=0)
         baseline = Recognizer(aligner)
         rows, hits, base_hits = [], defaultdict(list), defaultdict(list)
         labs = []
@@ -64,7 +62,7 @@ def main() -> int:
             held = [w for w in words if fold_of[w["writer"]] == fold]
             seen = Path(tmp) / f"words_{fold}.json"
             seen.write_text(json.dumps([w for w in words if fold_of[w["writer"]] != fold]))
-            result = train(recipe(Path(tmp) / f"fold_{fold}.keras", str(seen), aligner, restore_best=False), verbose=0)
+            result = train_letters(Path(tmp) / f"fold_{fold}.keras", str(seen), aligner, restore_best=False, verbose=0)
             got, base = read(Recognizer(result.model_path), held), read(baseline, held)
             for key in got:
                 hits[key] += got[key]

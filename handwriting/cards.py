@@ -2,18 +2,67 @@
 
 Stored as JSON beside the model (`name.keras` -> `name.json`, read by the code) and as a short
 Markdown page (`name.md`, read by people). The card records the model file's SHA-256, so a card
-that describes some other file is caught. Nothing here imports TensorFlow.
+that describes some other file is caught. One builder for the letter and the word model
+(`new_card`): one version scheme, times in UTC, and paths as seen from the project root, never
+this machine's folders. Nothing here imports TensorFlow.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 import hashlib
 import json
+import re
 from pathlib import Path
 
-from handwriting import LETTERS
+from handwriting import LETTERS, __version__
+from handwriting.paths import PROJECT_ROOT
 
 DEFAULT_THRESHOLD = 0.5
+KINDS = ("letters", "words")
+LETTER_TASK = "handwritten capital letters A-Z, 28x28 grey images (white ink on black)"
+
+
+def model_version(kind: str, created: _dt.datetime) -> str:
+    """`letters-20261124T095545Z`: the model's kind and when it was made (UTC, ISO 8601 basic), so
+    versions sort by age and two trainings never share one. (The versions stored in the predictions
+    database are plain text: rows written under older schemes stay as they are.)"""
+    if kind not in KINDS:
+        raise ValueError(f"unknown model kind {kind!r} (known: {', '.join(KINDS)})")
+    return f"{kind}-{created.astimezone(_dt.timezone.utc):%Y%m%dT%H%M%SZ}"
+
+
+def new_card(kind: str, task: str, command: str | None = None, created: _dt.datetime | None = None,
+             **body) -> dict:
+    """A model card: its version, creation time (UTC), library version, kind and task, the command
+    line that made it (if given), then `body` (data, params, training, metrics, ...)."""
+    created = created or _dt.datetime.now(_dt.timezone.utc)
+    card = {"version": model_version(kind, created),
+            "created": created.astimezone(_dt.timezone.utc).isoformat(timespec="seconds"),
+            "library_version": __version__, "kind": kind, "task": task}
+    if command:
+        card["command"] = command
+    return dict(card, **body)
+
+
+def portable(value):
+    """`value` (a card, or any JSON value in it) with the absolute paths of this machine's project
+    written from the project root: `models/words.keras`, and `../shared/data/...` for the data
+    beside it. Paths elsewhere (a scratch model in /tmp) stay as they are."""
+    if isinstance(value, dict):
+        return {k: portable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [portable(v) for v in value]
+    if isinstance(value, str):
+        return _BESIDE.sub("../", _INSIDE.sub("", value))
+    return value
+
+
+# A path starts the string or follows a separator (`data=...`, `"`, a space), never mid-path.
+_START = r"(?<![\w.~/-])"
+_INSIDE = re.compile(_START + re.escape(f"{PROJECT_ROOT}/"))
+_BESIDE = re.compile(_START + re.escape(f"{PROJECT_ROOT.parent}/")) if PROJECT_ROOT.parent != PROJECT_ROOT.parent.parent \
+    else re.compile(r"(?!)")  # (a project at the top of the file system has nothing beside it to name)
 
 
 def card_path(model_path: str | Path) -> Path:
@@ -42,9 +91,10 @@ def load_card(model_path: str | Path) -> dict:
 
 
 def save_card(model_path: str | Path, card: dict) -> tuple[Path, Path]:
-    """Write `card` as JSON and Markdown beside the model, stamping the model file's hash."""
+    """Write `card` as JSON and Markdown beside the model, stamping the model file's hash; its
+    paths as seen from the project root (`portable`)."""
     model_path = Path(model_path)
-    card = dict(card, model_file=model_path.name, sha256=file_sha256(model_path), letters=LETTERS)
+    card = dict(portable(card), model_file=model_path.name, sha256=file_sha256(model_path), letters=LETTERS)
     json_path = card_path(model_path)
     json_path.write_text(json.dumps(card, indent=2, sort_keys=False) + "\n")
     md_path = model_path.with_suffix(".md")
@@ -56,16 +106,14 @@ def _pct(value) -> str:
     return f"{100 * value:.1f} %" if isinstance(value, (int, float)) else str(value)
 
 
-LETTER_TASK = "handwritten capital letters A-Z, 28x28 grey images (white ink on black)"
-
-
 def to_markdown(card: dict) -> str:
     """A short human-readable page of the card."""
     lines = [f"# Model card: {card.get('model_file', 'model')}", "",
              f"- Version: `{card.get('version', '?')}`",
              f"- Created: {card.get('created', '?')}",
              f"- Task: {card.get('task', LETTER_TASK)}"]
-    if "task" not in card or "uncertainty_threshold" in card:
+    words = card.get("kind") == "words"
+    if not words:
         lines.append(f"- Uncertainty threshold: {card.get('uncertainty_threshold', DEFAULT_THRESHOLD):.3f} "
                      "(answers below it are marked uncertain)")
     lines.append("")
@@ -85,7 +133,7 @@ def to_markdown(card: dict) -> str:
     metrics = card.get("metrics", {})
     if metrics:
         lines += (["", "## Accuracy (top-1) on writers the model never saw", "", "| test set | images | top-1 |",
-                   "|---|---:|---:|"] if "task" not in card else
+                   "|---|---:|---:|"] if not words else
                   ["", "## Words read exactly (raw readings of the word model alone)", "", "| test set | words | exact |",
                    "|---|---:|---:|"])
         for name, m in metrics.items():

@@ -1,7 +1,8 @@
-"""The `handwriting` command: info, synth, convert, train, evaluate, predict, dashboard.
+"""The `handwriting` command: info, synth, convert, train, ship, evaluate, predict, dashboard.
 
 Each subcommand imports what it needs when it runs, so `handwriting info` starts in a fraction of
-a second and never loads TensorFlow.
+a second and never loads TensorFlow; the commands that need it get it through
+`console.import_tensorflow`, without its C++ start-up lines.
 """
 
 from __future__ import annotations
@@ -9,6 +10,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+
+from handwriting import console
+
+# Commands whose code imports TensorFlow or Keras: main() imports it quietly before running them.
+TENSORFLOW_COMMANDS = {"predict", "evaluate", "train", "ship"}
 
 
 def _resolve(value: str):
@@ -32,7 +38,8 @@ def cmd_info(args) -> int:
     from handwriting.data.formats import detect_format, load
 
     fmt = detect_format(args.data)
-    data = load(args.data)
+    with console.Stages("reading data", quiet=args.json):
+        data = load(args.data)
     report = {"format": fmt, "count": len(data), "per_letter": data.per_letter()}
     if args.json:
         _print_json(report)
@@ -60,14 +67,17 @@ def cmd_synth(args) -> int:
 def cmd_convert(args) -> int:
     from handwriting.data.formats import load, save
 
-    data = load(args.data)
-    out = save(data, args.out)
+    with console.Stages("reading data", f"writing {args.out}") as stages:
+        data = load(args.data)
+        stages.next()
+        out = save(data, args.out)
     print(f"wrote {len(data)} images to {out}")
     return 0
 
 
 def cmd_train(args) -> int:
     from handwriting.letters.train import TrainConfig, train
+    from handwriting.recipes import EXTRA_PARAMETERS, extra_pictures
 
     params = {}
     for name, value in args.parameters or []:
@@ -76,8 +86,9 @@ def cmd_train(args) -> int:
             params[name] = (params[name] if isinstance(params[name], list) else [params[name]]) + [value]
         else:
             params[name] = value
+    extras = {name: params.pop(name) for name in EXTRA_PARAMETERS if name in params}  # pictures, not config
     config = TrainConfig.from_params(**params)
-    result = train(config, verbose=2)
+    result = train(config, verbose=2, extras=extra_pictures(**extras))
     print(f"saved {result.model_path} and its model card "
           f"(validation accuracy {result.card['metrics']['validation (held-out writers)']['accuracy']:.4f})")
     return 0
@@ -85,12 +96,16 @@ def cmd_train(args) -> int:
 
 def cmd_evaluate(args) -> int:
     from handwriting.data.formats import load
-    from handwriting.letters.evaluate import evaluate, load_keras_model
+    from handwriting.letters.evaluate import evaluate
+    from handwriting.letters.reader import load_keras_model
     from handwriting.paths import default_model_path
 
-    data = load(args.data)
-    model = load_keras_model(args.model or default_model_path())
-    result = evaluate(model, data)
+    with console.Stages("reading data", "loading the model", "evaluating", quiet=args.json) as stages:
+        data = load(args.data)
+        stages.next()
+        model = load_keras_model(args.model or default_model_path())
+        stages.next()
+        result = evaluate(model, data)
     if args.json:
         _print_json(result)
     else:
@@ -98,6 +113,17 @@ def cmd_evaluate(args) -> int:
               f"top-3 {result['top3_accuracy']:.4f}")
         for name, m in result.get("per_source", {}).items():
             print(f"  {name}: {m['count']} images, top-1 {m['accuracy']:.4f}, top-3 {m['top3_accuracy']:.4f}")
+    return 0
+
+
+def cmd_ship(args) -> int:
+    from handwriting import recipes
+
+    if args.model == "letters":
+        result = recipes.ship_letters(aligned=args.aligned_words)
+        print(f"saved {result.model_path} and its model card")
+    else:
+        print(f"saved {recipes.ship_words(force_composed=args.force_composed)} and its model card")
     return 0
 
 
@@ -126,6 +152,18 @@ def build_parser() -> argparse.ArgumentParser:
                    help="papermill-style parameter, e.g. -p epochs 1 -p limit 2000 -p data synthetic")
     p.set_defaults(func=cmd_train)
 
+    p = sub.add_parser("ship", help="train a shipped model by its recipe (handwriting.recipes; about an hour)",
+                       description="Train a shipped model by its recipe (handwriting.recipes) and write its card.")
+    models = p.add_subparsers(dest="model", required=True)
+    q = models.add_parser("letters", help="models/handwriting.keras")
+    q.add_argument("--aligned-words", action="store_true",
+                   help="the two-stage recipe with letters cut out of the pen-written words, into models/local/ "
+                        "(measured, not shipped)")
+    q = models.add_parser("words", help="models/words.keras, in two stages")
+    q.add_argument("--force-composed", action="store_true",
+                   help="train stage 1 (composed words, models/local/words-composed.keras) again even if it is there")
+    p.set_defaults(func=cmd_ship)
+
     p = sub.add_parser("evaluate", help="accuracy of a model on a labelled data source")
     p.add_argument("data")
     p.add_argument("--model", help="a .keras model (default: the shipped model)")
@@ -150,6 +188,8 @@ def main(argv: list[str] | None = None) -> int:
     from handwriting.data.dataset import DataError
 
     try:
+        if args.command in TENSORFLOW_COMMANDS:
+            console.import_tensorflow(quiet=getattr(args, "json", False))
         return int(args.func(args) or 0)
     except (DataError, ValueError, FileNotFoundError) as exc:
         print(f"handwriting {args.command}: error: {exc}", file=sys.stderr)

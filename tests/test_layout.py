@@ -18,7 +18,7 @@ import handwriting
 PACKAGE = Path(handwriting.__file__).parent
 STAGES = ("imaging", "data", "letters", "words", "recognize", "app")
 BOTTOM = {"handwriting", "paths", "cards"}
-TOP = {"cli", "plots", "recipes", "__main__"}
+TOP = {"cli", "console", "plots", "recipes", "__main__"}
 MAX_LINES = 450
 
 

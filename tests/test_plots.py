@@ -173,7 +173,7 @@ def test_projection_labels_are_pushed_apart():
 
 def test_normalisation_shows_picture_input_and_rescaled_values():
     picture = explore.example_picture("A", seed=0)
-    from handwriting.imaging.preprocess import preprocess_image
+    from handwriting.imaging.letter import preprocess_image
 
     result = preprocess_image(picture)
     fig = rendered(plots.normalisation(picture, result.image, result.bbox))

@@ -23,6 +23,8 @@ import math
 import sys
 from pathlib import Path
 
+from tqdm import tqdm
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", nargs="+", metavar="FILE", help="image files (PNG, JPEG, HEIC, ...)")
@@ -109,7 +111,7 @@ def _human(name: str, result: dict) -> str:
 
 def run(args) -> int:
     from handwriting.words.lexicon import Lexicon
-    from handwriting.imaging.preprocess import ImageReadError
+    from handwriting.imaging.decode import ImageReadError
     from handwriting.recognize.reader import Recognizer
 
     if args.top_k < 1:
@@ -117,22 +119,25 @@ def run(args) -> int:
     if args.lexicon and not (args.word or args.text):
         raise ValueError("--lexicon applies to --word or --text")
     lexicon = Lexicon.coerce(args.lexicon) if args.lexicon else None
-    recognizer = Recognizer(args.model, word_model=None if args.word_model == "none" else args.word_model)
-    failed = 0
-    for name in args.files:
-        path = Path(name)
-        try:
-            result = _result(recognizer, path, args, lexicon)
-        except ImageReadError as e:
-            result = {"error": str(e)}
-        except (OSError, ValueError) as e:  # anything else wrong with this one file
-            result = {"error": f"{name}: {e}"}
-        if "error" in result:
-            failed += 1
-        if args.json:
-            print(json.dumps({"file": name, **result}), flush=True)
-        else:
-            print(_human(name, result), flush=True)
+    # A bar over the files on stderr, only when it is a terminal (disable=None) and not with --json.
+    with tqdm(total=len(args.files), desc="loading the model", unit="file", leave=False,
+              disable=True if args.json else None) as bar:
+        recognizer = Recognizer(args.model, word_model=None if args.word_model == "none" else args.word_model)
+        bar.set_description_str("reading")
+        failed = 0
+        for name in args.files:
+            path = Path(name)
+            try:
+                result = _result(recognizer, path, args, lexicon)
+            except ImageReadError as e:
+                result = {"error": str(e)}
+            except (OSError, ValueError) as e:  # anything else wrong with this one file
+                result = {"error": f"{name}: {e}"}
+            if "error" in result:
+                failed += 1
+            with tqdm.external_write_mode(file=sys.stdout):   # the answer, not mixed into the bar
+                print(json.dumps({"file": name, **result}) if args.json else _human(name, result), flush=True)
+            bar.update(1)
     if failed:
         print(f"handwriting predict: {failed} of {len(args.files)} file(s) could not be read", file=sys.stderr)
     return 1 if failed else 0

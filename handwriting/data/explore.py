@@ -1,5 +1,5 @@
 """Numbers behind the data notebooks: ink, mean letters, near-duplicates, a 2-D projection, and
-pictures that are not letters.
+a letter as a user's picture shows it. (Pictures that are not letters: `handwriting.data.not_letters`.)
 
 The notebooks (01-04) only call these and `handwriting.plots`, so what they show is tested here.
 Plain numpy and scipy (the PCA is one small eigenproblem: no scikit-learn for one projection);
@@ -11,13 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import numpy as np
-from PIL import Image, ImageDraw
 
 from handwriting import LETTERS
 from handwriting.data.dataset import Dataset
-from handwriting.imaging.preprocess import fit_and_center
 from handwriting.imaging.redraw import Redraw
-from handwriting.imaging.strokes import draw_ink, render_strokes
+from handwriting.imaging.strokes import draw_ink
 
 # Images per letter in the Kaggle "A-Z Handwritten Alphabets in CSV format" file, as published in
 # analyses of it (they add up to the file's 372,451 lines; readers that take the first line, an A,
@@ -169,66 +167,6 @@ def near_duplicates(images: np.ndarray, tolerance: float = 8.0, block: int = 102
     return Duplicates(n, int(exact), int(len(repeats)), pairs, distances, tolerance)
 
 
-# --------------------------------------------------------------------------- things that are not letters
-
-NON_LETTER_KINDS = ("scribble", "blot", "speckle", "hatching")
-
-
-def _scribble(rng: np.random.Generator) -> np.ndarray:
-    # A tangled pen path: a random walk of turning steps, smoothed, many loops in a small area.
-    steps = rng.integers(40, 90)
-    turn = np.cumsum(rng.normal(0.0, 0.9, steps))
-    points = np.cumsum(np.column_stack([np.cos(turn), np.sin(turn)]), axis=0)
-    return render_strokes([points], pen_width=rng.uniform(1.5, 3.0))
-
-
-def _blot(rng: np.random.Generator) -> np.ndarray:
-    # Overlapping filled ellipses: a smudge or an ink blot.
-    canvas = Image.new("L", (120, 120), 0)
-    draw = ImageDraw.Draw(canvas)
-    for _ in range(rng.integers(2, 6)):
-        cx, cy = rng.uniform(35, 85, 2)
-        rx, ry = rng.uniform(8, 30, 2)
-        draw.ellipse((cx - rx, cy - ry, cx + rx, cy + ry), fill=int(rng.uniform(150, 255)))
-    return fit_and_center(np.asarray(canvas))[0]
-
-
-def _speckle(rng: np.random.Generator) -> np.ndarray:
-    # Scattered dots, as from a dirty scan or a pen tapped on the pad.
-    field = np.zeros((60, 60), dtype=np.float32)
-    count = rng.integers(15, 60)
-    ys, xs = rng.integers(0, 59, (2, count))
-    for y, x in zip(ys, xs):
-        field[y:y + 2, x:x + 2] = rng.uniform(0.5, 1.0)
-    return fit_and_center(field)[0]
-
-
-def _hatching(rng: np.random.Generator) -> np.ndarray:
-    # Two crossing sets of parallel lines: shading, a grid, a crossed-out box.
-    strokes = []
-    for angle in rng.uniform(0, np.pi, 2):
-        d = np.array([np.cos(angle), np.sin(angle)])
-        normal = np.array([-d[1], d[0]])
-        for offset in np.linspace(-1.0, 1.0, rng.integers(3, 7)):
-            strokes.append([normal * offset - d, normal * offset + d])
-    return render_strokes(strokes, pen_width=rng.uniform(1.2, 2.2))
-
-
-def non_letters(count: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """`count` 28x28 pictures that are not letters, as the input pipeline would present them.
-
-    Returns (uint8 images, kind of each: one of NON_LETTER_KINDS, in turn). They test whether the
-    model's confidence, with the model card's uncertainty threshold, flags input it cannot read.
-    """
-    rng = np.random.default_rng(seed)
-    makers = {"scribble": _scribble, "blot": _blot, "speckle": _speckle, "hatching": _hatching}
-    kinds = np.array([NON_LETTER_KINDS[i % len(NON_LETTER_KINDS)] for i in range(count)])
-    images = np.zeros((count, 28, 28), dtype=np.uint8)
-    for i, kind in enumerate(kinds):
-        images[i] = makers[kind](rng)
-    return images, kinds
-
-
 # --------------------------------------------------------------------------- a picture, as a user gives it
 
 def example_picture(letter: str = "R", seed: int = 0) -> np.ndarray:
@@ -244,7 +182,7 @@ def example_picture(letter: str = "R", seed: int = 0) -> np.ndarray:
 def letter_picture(strokes, size: tuple[int, int] = (180, 240), seed: int = 0) -> np.ndarray:
     """A letter as a phone picture shows it: dark ink on uneven light paper, small and off-centre.
 
-    Returns an H x W x 3 uint8 RGB image, the raw input the normalisation in `preprocess` turns
+    Returns an H x W x 3 uint8 RGB image, the raw input `imaging.letter.preprocess_image` turns
     into the model's 28x28 (shown in the features notebook).
     """
     rng = np.random.default_rng(seed)

@@ -25,12 +25,12 @@ import numpy as np
 from handwriting import LETTERS
 from handwriting.data.dataset import DataError, Dataset
 from handwriting.paths import cache_dir
-from handwriting.imaging.preprocess import NoInkError, preprocess_image
+from handwriting.imaging.ink import NoInkError
+from handwriting.imaging.letter import preprocess_image
 from handwriting.imaging.redraw import REDRAWN, redraw
 from handwriting.imaging.strokes import DEFAULT_PEN_WIDTH, render_strokes
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".heic", ".heif"}
-FORMATS = ("kaggle-csv", "emnist-idx", "image-folder", "image-zip", "npz", "strokes-json", "synthetic")
 
 
 # --------------------------------------------------------------------------- detection and dispatch
@@ -392,6 +392,13 @@ def select_records(records: list[dict], filters: dict[str, str], path) -> list[d
     if not records:
         raise DataError(f"{path}: no records match the selection {filters}")
     return records
+
+
+def read_strokes_records(spec: str | Path) -> list[dict]:
+    """The records of a strokes JSON file, optionally selected by field with * wildcards
+    (`strokes_words.json?writer=unipen:hpp/*`). Raises DataError naming the file and record."""
+    path, filters = split_filters(spec)
+    return select_records(read_strokes_json(Path(path)), filters, path)
 
 
 def load_strokes_json(path: Path, pen_widths: tuple[float, ...] = (DEFAULT_PEN_WIDTH,),

@@ -1,9 +1,9 @@
-"""The shipped model's recipe: which real handwriting it may learn from, and what it is tested on.
+"""The shared real handwriting: which of it may train a model, its labs, and who a model never saw.
 
-Only licensed data trains it: the embedded synthetic set (MIT) and the UNIPEN pen trajectories
-(CC BY 4.0), rendered at several pen widths. Sources without a stated licence (the 28x28
-`real_letters`, the touchscreen writers `kenan:*`) are never trained on: they are its test sets
-from writers it never saw. Nothing here imports TensorFlow.
+Only licensed data trains the shipped models (`handwriting.recipes`): the embedded synthetic set
+(MIT) and the UNIPEN pen trajectories (CC BY 4.0). Sources without a stated licence (the 28x28
+`real_letters`, the touchscreen writers `kenan:*`) are never trained on: they are the test sets
+of writers the models never saw. Nothing here imports TensorFlow.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from handwriting.data.dataset import Dataset
 from handwriting.paths import shared_data_dir
 from handwriting.imaging.redraw import original_source
 
-TRAIN_PEN_WIDTHS = (1.5, 2.2, 3.0)
 UNIPEN_LICENCE = "CC BY 4.0 (UNIPEN train_r01_v07, Zenodo re-release; cite Guyon et al., ICPR 1994)"
 
 
@@ -26,7 +25,7 @@ def lab_of(writer: str) -> str:
     return writer.split(":", 1)[1].split("/", 1)[0] if writer.startswith("unipen:") else ""
 
 
-def unipen(pen_widths=TRAIN_PEN_WIDTHS, shared: Path | None = None, flags=("ok",), redraws: int = 0) -> Dataset:
+def unipen(pen_widths: tuple[float, ...], shared: Path | None = None, flags=("ok",), redraws: int = 0) -> Dataset:
     """The UNIPEN capitals (clean ones by default), rendered once per pen width and `redraws` more
     times redrawn (`handwriting.imaging.redraw`)."""
     strokes = load_strokes_json((shared or shared_data_dir()) / "strokes_letters.json", pen_widths, flags=flags,

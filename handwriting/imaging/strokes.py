@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 from PIL import Image, ImageDraw
 
-from handwriting.imaging.preprocess import BOX, fit_and_center
+from handwriting.imaging.letter import BOX, fit_and_center
 
 SUPERSAMPLE = 4          # draw at 4x and let fit_and_center average down: anti-aliased edges
 DEFAULT_PEN_WIDTH = 2.2  # in 28x28 pixels; the Kaggle letters' strokes are about 2-3 pixels wide

@@ -7,21 +7,10 @@ or in a benchmark.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
 from handwriting import LETTERS
 from handwriting.data.dataset import Dataset
-
-
-def load_keras_model(path: str | Path):
-    import keras
-
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no model file (train one with `make train`)")
-    return keras.saving.load_model(path, compile=False)
 
 
 def probabilities(model, images: np.ndarray, batch_size: int = 2048) -> np.ndarray:

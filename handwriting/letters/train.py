@@ -8,27 +8,26 @@ asked to by path.
 
 from __future__ import annotations
 
-import datetime as _dt
 import time
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+from typing import Callable, Sequence
 
 import numpy as np
 
-from handwriting import LETTERS, __version__
+from handwriting import LETTERS
 from handwriting.letters.augment import Augmentation, augment_batch
 from handwriting.data.shared import UNIPEN_LICENCE
 from handwriting.data.formats import load
 from handwriting.data.dataset import Dataset
 from handwriting.letters.evaluate import calibrate_threshold, evaluate, metrics, probabilities
 from handwriting.letters.split import class_weights, split_by_group
-from handwriting.cards import save_card
-from handwriting.data.not_letters import NOT_A_LETTER, not_letters
+from handwriting.cards import LETTER_TASK, new_card, save_card
+from handwriting.data.not_letters import NOT_A_LETTER, from_letters
 from handwriting.paths import local_models_dir
 from handwriting.imaging.redraw import is_redrawn
 from handwriting.imaging.strokes import DEFAULT_PEN_WIDTH
 from handwriting.data.synthetic import LICENCE as SYNTHETIC_LICENCE
-from handwriting.words.pieces import word_pieces
 
 LICENCES = {"synthetic": SYNTHETIC_LICENCE, "unipen": UNIPEN_LICENCE}  # for sources that carry none
 
@@ -58,15 +57,6 @@ class TrainConfig:
     # Add this share of not-letters (handwriting.data.not_letters). They have no right letter, so the
     # training accuracy counts them as misses; the validation accuracy is over letters only.
     not_letters: float = 0.0
-    # Add this share of candidates cut from words composed of the training letters, as the word
-    # reader sees them (handwriting.words.pieces): half letters cut from words, half not letters.
-    word_pieces: float = 0.0
-    # Letters cut out of labelled pen-written words (handwriting.words.aligned_letters): a strokes JSON of
-    # words, optionally with a selection (`strokes_words.json?writer=unipen:*`), aligned with its
-    # labels by the model `aligner` (default: the shipped model). They train, never validate; the
-    # candidates the alignment passes over that straddle two letters train as not-letters.
-    aligned_words: str | None = None
-    aligner: str | None = None
     init_model: str | None = None            # fine-tune this .keras model instead of a new one
     width: int = 32
     dense: int = 128
@@ -116,6 +106,32 @@ def describe_sources(data: Dataset) -> list[dict]:
 MADE_LICENCE = "that of the letters they are made of"
 
 
+@dataclass
+class ExtraPictures:
+    """Pictures that train a model besides its training sources, and never validate it: made from
+    the training letters (not-letters, word pieces) or gathered elsewhere (letters cut out of
+    words). Named, counted and licensed on the model card as one row."""
+    name: str
+    images: np.ndarray  # uint8 N x 28 x 28
+    labels: np.ndarray  # letter indices, NOT_A_LETTER (-1) for a picture that is no letter
+    licence: str
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def card_row(self) -> dict:
+        row = {"name": self.name, "count": len(self)}
+        doubts = int((self.labels == NOT_A_LETTER).sum())
+        if 0 < doubts < len(self):  # (a row of only not-letters says so in its name)
+            row["not_letters"] = doubts
+        return dict(row, licence=self.licence)
+
+
+# Makes extra pictures from the training letters (after the validation writers are held out) and
+# the seed: e.g. word pieces composed of them (`handwriting.recipes`).
+PictureMaker = Callable[[Dataset, int], ExtraPictures]
+
+
 def _pipeline(x: np.ndarray, y: np.ndarray, weights: np.ndarray, batch_size: int,
               augmentation: Augmentation | None, seed: int, shuffle: bool):
     """Batches of (images, target distributions, sample weights); labels -1 get uniform targets."""
@@ -136,42 +152,31 @@ def _pipeline(x: np.ndarray, y: np.ndarray, weights: np.ndarray, batch_size: int
     return ds.prefetch(tf.data.AUTOTUNE)
 
 
-def _training_arrays(data: Dataset, config: TrainConfig, aligned: tuple[Dataset, np.ndarray] | None = None,
-                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[dict]]:
-    """Images, labels (-1 = not a letter), per-sample weights (against letter imbalance) and the
-    model card's rows for the pictures made from the training letters, and for the letters and
-    not-letters of aligned words if given."""
-    x, y = data.x, data.y.astype(np.int32)
-    weights = np.ones(len(y), np.float32)
+def _training_arrays(data: Dataset, config: TrainConfig, extras: Sequence[ExtraPictures]
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Images, labels (-1 = not a letter) and per-sample weights (against letter imbalance; the
+    extra pictures count as much as a letter written alone)."""
+    weights = np.ones(len(data), np.float32)
     if config.balance:
         table = class_weights(data.y)
-        weights = np.array([table.get(label, 0.0) for label in range(len(LETTERS))], np.float32)[y]
-    images, labels, made = [x], [y], []
+        weights = np.array([table.get(label, 0.0) for label in range(len(LETTERS))], np.float32)[data.y]
+    return (np.concatenate([data.x, *(e.images for e in extras)]),
+            np.concatenate([data.y.astype(np.int32), *(e.labels.astype(np.int32) for e in extras)]),
+            np.concatenate([weights, np.ones(sum(len(e) for e in extras), np.float32)]))
+
+
+def _made_from_training(data: Dataset, config: TrainConfig, extras: Sequence[ExtraPictures | PictureMaker]
+                        ) -> list[ExtraPictures]:
+    """The extra pictures, in order: the config's not-letters, then `extras`, the makers among them
+    given the training letters (after the validation writers are held out) and the seed."""
+    made = []
     if config.not_letters > 0:
-        extra = not_letters(data.x, round(config.not_letters * len(data)), config.seed)
-        images.append(extra)
-        labels.append(np.full(len(extra), NOT_A_LETTER, np.int32))
-        made.append({"name": "not-letters (handwriting.data.not_letters: pairs of the letters above read as one)",
-                     "count": len(extra), "licence": MADE_LICENCE})
-    if config.word_pieces > 0:
-        extra, extra_labels = word_pieces(data.x, data.y, round(config.word_pieces * len(data)), config.seed)
-        images.append(extra)
-        labels.append(extra_labels)
-        made.append({"name": "word pieces (handwriting.words.pieces: candidate cuts of words composed of the "
-                             "letters above, letters and not-letters)",
-                     "count": len(extra), "not_letters": int((extra_labels == NOT_A_LETTER).sum()),
-                     "licence": MADE_LICENCE})
-    weights = [weights, np.ones(sum(len(e) for e in images[1:]), np.float32)]
-    if aligned is not None:
-        letters, negatives = aligned
-        images += [letters.x, negatives]
-        labels += [letters.y.astype(np.int32), np.full(len(negatives), NOT_A_LETTER, np.int32)]
-        weights.append(np.ones(len(letters) + len(negatives), np.float32))  # as much as a letter written alone
-        made += describe_sources(letters) + [
-            {"name": "not-letters of aligned words (handwriting.words.aligned_letters: candidates straddling two letters)",
-             "count": len(negatives), "licence": MADE_LICENCE}]
-    weights = np.concatenate(weights)
-    return np.concatenate(images), np.concatenate(labels), weights, made
+        doubts = from_letters(data.x, round(config.not_letters * len(data)), config.seed).images
+        made.append(ExtraPictures("not-letters (handwriting.data.not_letters: pairs of the letters above read as one)",
+                                  doubts, np.full(len(doubts), NOT_A_LETTER, np.int32), MADE_LICENCE))
+    for extra in extras:
+        made.append(extra if isinstance(extra, ExtraPictures) else extra(data, config.seed))
+    return made
 
 
 def source_metrics(model, spec: str, pen_widths=(DEFAULT_PEN_WIDTH,)) -> dict[str, dict]:
@@ -185,8 +190,13 @@ def source_metrics(model, spec: str, pen_widths=(DEFAULT_PEN_WIDTH,)) -> dict[st
 
 
 def train(config: TrainConfig, data: Dataset | None = None, validation: Dataset | None = None,
-          verbose: int | str = "auto", callbacks: list | None = None) -> TrainResult:
-    """Train, calibrate and save a model as `config` says; returns the model, history and card."""
+          verbose: int | str = "auto", callbacks: list | None = None,
+          extras: Sequence[ExtraPictures | PictureMaker] = (), command: str | None = None) -> TrainResult:
+    """Train, calibrate and save a model as `config` says; returns the model, history and card.
+
+    `extras` train too, never validate, after the config's not-letters: pictures, or makers given
+    the training letters once the validation writers are held out. `command`, the command line
+    that made the model, goes on its card."""
     import keras
     import tensorflow as tf
 
@@ -206,14 +216,6 @@ def train(config: TrainConfig, data: Dataset | None = None, validation: Dataset 
         data, validation = data[train_idx], data[val_idx]
         # Validate (stop, calibrate the threshold) on letters as written, not on redrawn copies.
         validation = validation[~is_redrawn(validation.source)]
-    aligned = None
-    if config.aligned_words:
-        # Letters as written in words train, but never validate (nor make word pieces).
-        from handwriting.recognize.reader import Recognizer
-        from handwriting.words.aligned_letters import read_words, word_letters
-
-        aligned = word_letters(Recognizer(config.aligner), read_words(config.aligned_words))[:2]
-
     if config.init_model:
         model = keras.saving.load_model(config.init_model, compile=False)
         if model.name.endswith("_shift_averaged"):  # fine-tune the classifier inside
@@ -234,7 +236,8 @@ def train(config: TrainConfig, data: Dataset | None = None, validation: Dataset 
         keras.callbacks.ModelCheckpoint(checkpoint, monitor="val_accuracy", save_best_only=True),
         *(callbacks or []),
     ]
-    x, y, weights, made = _training_arrays(data, config, aligned)
+    made = _made_from_training(data, config, extras)
+    x, y, weights = _training_arrays(data, config, made)
     train_ds = _pipeline(x, y, weights, config.batch_size, Augmentation() if config.augment else None,
                          config.seed, shuffle=True)
     val_ds = _pipeline(validation.x, validation.y, np.ones(len(validation), np.float32), 1024, None,
@@ -252,14 +255,12 @@ def train(config: TrainConfig, data: Dataset | None = None, validation: Dataset 
     val_probs = probabilities(model, validation.x)
     val_metrics = metrics(validation.y, val_probs)
     val_acc = history.history.get("val_accuracy", [0])
-    card = {
-        "version": f"{_dt.date.today().isoformat()}-{config.seed}",
-        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "library_version": __version__,
-        "data": describe_sources(data) + made,
-        "validation": describe_sources(validation),
-        "params": config.to_dict(),
-        "training": {
+    card = new_card(
+        "letters", LETTER_TASK, command,
+        data=describe_sources(data) + [extra.card_row() for extra in made],
+        validation=describe_sources(validation),
+        params=config.to_dict(),
+        training={
             "seconds": round(seconds, 1),
             "images_per_second": round(len(data) * epochs_run / seconds),
             "epochs_run": epochs_run,
@@ -267,10 +268,9 @@ def train(config: TrainConfig, data: Dataset | None = None, validation: Dataset 
             "tensorflow": tf.__version__,
             "keras": keras.__version__,
         },
-        "uncertainty_threshold": calibrate_threshold(validation.y, val_probs),
-        "metrics": {"validation (held-out writers)": {k: v for k, v in val_metrics.items()
-                                                      if k != "per_letter"}},
-    }
+        uncertainty_threshold=calibrate_threshold(validation.y, val_probs),
+        metrics={"validation (held-out writers)": {k: v for k, v in val_metrics.items() if k != "per_letter"}},
+    )
     for spec in config.test or []:
         card["metrics"].update(source_metrics(model, spec, config.pen_widths[:1]))
     save_card(model_path, card)

@@ -16,31 +16,24 @@ the letters are; the label says what they are.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
 from handwriting import LETTERS
 from handwriting.words.alignment import align
-from handwriting.data.formats import read_strokes_json, select_records, split_filters
 from handwriting.data.dataset import Dataset
-from handwriting.imaging.preprocess import TEXT_SIDE, NoInkError, extract_ink
-from handwriting.words.segment import main_line, strokes_on_paper
+from handwriting.imaging.ink import TEXT_SIDE, NoInkError, extract_ink
+from handwriting.imaging.paper import strokes_on_paper
+from handwriting.words.reading import candidates
+from handwriting.words.segment import main_line
 
 MIN_PROBABILITY = 0.02   # each aligned letter must read at least this much as itself
 PEN_RATIOS = (0.08, 0.11, 0.14)  # the word drawn with a finer and a broader pen too
 
 
-def read_words(spec: str | Path) -> list[dict]:
-    """The records of a strokes JSON file of words, optionally selected by field with * wildcards:
-    `strokes_words.json?writer=unipen:hpp/*`. Raises DataError naming the file and record."""
-    path, filters = split_filters(spec)
-    return select_records(read_strokes_json(Path(path)), filters, path)
-
-
 def align_word(rec, image, label: str) -> tuple[list[np.ndarray], list[int], list[np.ndarray]] | None:
     """One word picture and its label -> (letter images, their labels, not-letter images), or None
-    when the word cannot be aligned well (see `MIN_PROBABILITY`)."""
+    when the word cannot be aligned well (see `MIN_PROBABILITY`). `rec` reads the candidates: a
+    `handwriting.letters.reader.LetterModel`, or anything with its `probabilities`."""
     if not (2 <= len(label) and all(c in LETTERS for c in label)):
         return None
     try:
@@ -50,7 +43,7 @@ def align_word(rec, image, label: str) -> tuple[list[np.ndarray], list[int], lis
     line = main_line(page)
     if line is None or len(line.pieces) < len(label):
         return None
-    cands = rec.candidates(page, line)
+    cands = candidates(rec, page, line)
     if not cands.spans:
         return None
     runs = align(lambda k: cands.probs[k], cands.spans, cands.priors, cands.pieces, label)

@@ -1,6 +1,6 @@
 """Splits of a line's pieces into letters: the best reading, and the best reading as a given text.
 
-A line is cut into pieces (`handwriting.words.segment`); a letter is a run of up to MAX_GROUP
+A line is cut into pieces (`handwriting.words.segment`, `handwriting.words.line`); a letter is a run of up to MAX_GROUP
 neighbouring pieces (a "candidate"), read by the letter model. Both questions are dynamic
 programmes over the pieces:
 - `best_split`: which runs read best as letters at all (the word reader's own reading);
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from handwriting import LETTERS
-from handwriting.words.segment import MAX_GROUP
+from handwriting.words.line import MAX_GROUP
 
 Span = tuple[int, int]  # pieces i..j-1
 

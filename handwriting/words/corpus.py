@@ -20,7 +20,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from handwriting import LETTERS
-from handwriting.data.not_letters import ink_crop
+from handwriting.imaging.compose import compose, ink_crop, scaled
 from handwriting.imaging.strokes import as_arrays, draw_path
 from handwriting.words.model import HEIGHT, MAX_LETTERS, WIDTH, strip
 
@@ -81,23 +81,12 @@ def _draw(placed: list[np.ndarray], rng: np.random.Generator, height: float) -> 
 
 def picture_word(crops: list[np.ndarray], rng: np.random.Generator, height: int = DRAW_HEIGHT) -> np.ndarray:
     """Letter ink crops (0-1, `height` high) -> the word's soft ink, letters apart or touching."""
-    sized = []
-    for crop in crops:
-        s = rng.uniform(0.8, 1.2)
-        sized.append(np.asarray(Image.fromarray(crop).resize(
-            (max(2, round(crop.shape[1] * s)), max(2, round(crop.shape[0] * s))), Image.Resampling.BILINEAR)))
-    xs, x = [], height // 2
-    for c in sized:
-        xs.append(x)
-        x += c.shape[1] + int(max(rng.uniform(-0.15, 0.6) * height, -0.3 * c.shape[1]))
-    canvas = np.zeros((int(2.2 * height), max(x0 + c.shape[1] for x0, c in zip(xs, sized)) + height // 2),
-                      dtype=np.float32)
-    base = int(1.7 * height)
-    for x0, c in zip(xs, sized):
-        y0 = int(np.clip(base - c.shape[0] + rng.normal(0, 0.05) * height, 0, canvas.shape[0] - c.shape[0]))
-        region = canvas[y0:y0 + c.shape[0], x0:x0 + c.shape[1]]
-        np.maximum(region, c, out=region)
-    return canvas
+    sized = [scaled(crop, rng.uniform(0.8, 1.2)) for crop in crops]
+    # A gap overlaps at most 0.3 of the letter before it. (A gap after the last letter is drawn
+    # and not used: the words stay those the shipped word model learnt from.)
+    gaps = [max(rng.uniform(-0.15, 0.6) * height, -0.3 * c.shape[1]) for c in sized][:-1]
+    drops = [rng.normal(0, 0.05) * height for _ in sized]
+    return compose(sized, gaps, drops, margin=height // 2, line=(int(2.2 * height), int(1.7 * height))).ink
 
 
 def composed_words(count: int, pen_letters: list[dict] | None = None, images: np.ndarray | None = None,

@@ -4,10 +4,10 @@ A small CRNN (convolutions, then two bidirectional GRUs along the line) trained 
 usual shape for reading handwritten lines (Shi et al., "An End-to-End Trainable Neural Network
 for Image-based Sequence Recognition", 2015). Cutting a word into letters fails where pen
 letters overlap and fuse into one blob; reading along the line needs no cut. The word reader
-(`handwriting.recognize.reader`) weighs this model's readings against the letter model's cuts.
+(`handwriting.words.reading`) weighs this model's readings against the letter model's cuts.
 
 The input is a strip: the line's ink fitted to 28 of 32 pixels high, left-aligned in 256 columns
-(a wider line is squeezed). The output is, for each of 64 columns of 4 pixels, log-probabilities
+(a wider line is squeezed). The output is, for each of 64 columns of STRIDE = 4 pixels, log-probabilities
 of "no letter here" (CTC's blank, index 0) and A-Z (1-26). Rescaling is inside the model and the
 loss is only needed for training, so the saved file loads with plain `keras.saving.load_model`.
 """
@@ -23,7 +23,9 @@ from handwriting import LETTERS
 
 HEIGHT, WIDTH = 32, 256      # strip size (pixels)
 INK_HEIGHT = 28              # the line's ink height in the strip
-FRAMES = WIDTH // 4          # output columns (two 2x2 poolings along the line)
+STRIDE = 4                   # strip pixels per output column (two 2x2 poolings along the line)
+FRAMES = WIDTH // STRIDE     # output columns
+MARGIN = 2                   # strip pixels of paper left of the line's ink
 BLANK = 0                    # CTC's "no letter" class; letter k of LETTERS is class k + 1
 MAX_LETTERS = 12
 
@@ -39,12 +41,19 @@ def strip(ink: np.ndarray) -> tuple[np.ndarray, float, tuple[int, int]]:
         raise ValueError("no ink in the line")
     crop = np.asarray(ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1], dtype=np.float32)
     scale = INK_HEIGHT / crop.shape[0]
-    width = max(2, min(WIDTH - 4, round(crop.shape[1] * scale)))
+    width = max(2, min(WIDTH - 2 * MARGIN, round(crop.shape[1] * scale)))
     fitted = np.asarray(Image.fromarray(crop).resize((width, INK_HEIGHT), Image.Resampling.BILINEAR))
     out = np.zeros((HEIGHT, WIDTH), dtype=np.uint8)
     top = (HEIGHT - INK_HEIGHT) // 2
-    out[top:top + INK_HEIGHT, 2:2 + width] = np.clip(fitted * 255, 0, 255).astype(np.uint8)
+    out[top:top + INK_HEIGHT, MARGIN:MARGIN + width] = np.clip(fitted * 255, 0, 255).astype(np.uint8)
     return out, width / crop.shape[1], (int(cols[0]), int(rows[0]))
+
+
+def column_offset(column: int, scale: float) -> float:
+    """Where output column `column` reads, in pixels of the line's ink from its left edge (`scale`:
+    strip pixels per ink pixel, from `strip`): the column covers strip pixels STRIDE * column ..
+    STRIDE * column + STRIDE - 1, and the ink starts MARGIN pixels into the strip."""
+    return (STRIDE * column + STRIDE // 2 - MARGIN) / scale
 
 
 def build_word_model(width: int = 16, recurrent: int = 96):
@@ -174,7 +183,7 @@ class WordModel:
 
         self.path = path
         if not Path(path).is_file():
-            raise FileNotFoundError(f"{path}: no word model file (train one: .venv/bin/python bench/ship_words.py)")
+            raise FileNotFoundError(f"{path}: no word model file (train one: handwriting ship words)")
         self.model = keras.saving.load_model(path, compile=False)
         shape = tuple(self.model.input_shape[1:])
         if shape != (HEIGHT, WIDTH):

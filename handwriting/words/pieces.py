@@ -1,7 +1,7 @@
 """Letters and not-letters as the word reader sees them: the candidates of composed words.
 
 A word is read by cutting its ink into pieces and reading every run of neighbouring pieces
-(`handwriting.words.segment`, `handwriting.recognize.reader`). A model trained on whole, clean letters has
+(`handwriting.words.segment`, `handwriting.words.reading`). A model trained on whole, clean letters has
 never seen most of those candidates: a letter whose overlapping neighbour was cut away, a letter
 with a sliver of its neighbour, a part of a letter, two letters as one. So the word reader can
 prefer a confident wrong cut to the right one.
@@ -16,46 +16,29 @@ between are left out. Nothing here imports TensorFlow.
 from __future__ import annotations
 
 import numpy as np
-from PIL import Image
 
-from handwriting.data.not_letters import NOT_A_LETTER, ink_crop
-from handwriting.imaging.preprocess import InkImage, stroke_width
-from handwriting.words.segment import group_image, main_line
+from handwriting.data.not_letters import NOT_A_LETTER
+from handwriting.imaging.compose import Composed, compose, ink_crop
+from handwriting.imaging.ink import InkImage
+from handwriting.imaging.measure import stroke_width
+from handwriting.words.line import group_image
+from handwriting.words.segment import main_line
 
 HEIGHT = 48          # letter height (pixels) while composing: the segmenter's working scale for words
 WHOLE = 0.9          # a candidate holding this much of one letter's ink, and as pure, is that letter
 PARTIAL = 0.75       # ... below this (of the letter, or of purity) it is surely not that letter
 
 
-def compose(crops: list[np.ndarray], rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Letter crops side by side -> (soft ink H x W, owner H x W: index of the letter, -1 for paper).
-
-    Gaps run from overlapping (a pen word's touching letters) to well apart; letters vary a little
-    in size and sit on a jittered baseline.
-    """
-    sized = []
-    for crop in crops:
-        s = rng.uniform(0.85, 1.15)
-        sized.append(np.asarray(Image.fromarray(crop).resize(
-            (max(2, round(crop.shape[1] * s)), max(2, round(crop.shape[0] * s))), Image.Resampling.BILINEAR)))
+def compose_word(crops: list[np.ndarray], rng: np.random.Generator) -> Composed:
+    """Letter crops (`HEIGHT` high) composed into a word as the word reader meets them: gaps from
+    overlapping (a pen word's touching letters) to well apart, letters a little bigger or smaller,
+    on a jittered baseline. Its `owner()` says whose ink is whose: the ink the segmenter sees."""
+    scales = [rng.uniform(0.85, 1.15) for _ in crops]
+    gaps = [rng.uniform(-0.2, 0.35) * HEIGHT for _ in crops[1:]]
+    drops = [rng.normal(0, 0.05) * HEIGHT for _ in crops]
     margin = HEIGHT // 2
-    xs, x = [], margin
-    for k, c in enumerate(sized):
-        xs.append(x)
-        if k + 1 < len(sized):
-            narrow = min(c.shape[1], sized[k + 1].shape[1])
-            # Never so far over that a thin letter hides inside its neighbour.
-            x += c.shape[1] + int(max(rng.uniform(-0.2, 0.35) * HEIGHT, -0.3 * narrow))
-    width = max(x0 + c.shape[1] for x0, c in zip(xs, sized)) + margin
-    height = int(1.6 * HEIGHT) + 2 * margin
-    layers = np.zeros((len(sized), height, width), dtype=np.float32)
-    base = margin + int(1.3 * HEIGHT)
-    for k, (x0, c) in enumerate(zip(xs, sized)):
-        y0 = int(np.clip(base - c.shape[0] + rng.normal(0, 0.05) * HEIGHT, 0, height - c.shape[0]))
-        layers[k, y0:y0 + c.shape[0], x0:x0 + c.shape[1]] = c
-    ink = layers.max(axis=0)
-    owner = np.where(ink > 0.5, layers.argmax(axis=0), -1)  # the ink the segmenter sees
-    return ink, owner
+    return compose(crops, gaps, drops, scales=scales, overlap=0.3, margin=margin,
+                   line=(int(1.6 * HEIGHT) + 2 * margin, margin + int(1.3 * HEIGHT)))
 
 
 def label_candidate(own: np.ndarray, owner: np.ndarray, letters: list[int]) -> int | None:
@@ -116,8 +99,8 @@ def word_pieces(images: np.ndarray, labels: np.ndarray, count: int, seed: int = 
         crops = [ink_crop(images[i], HEIGHT) for i in picks]
         if any(c is None for c in crops):
             continue
-        ink, owner = compose(crops, rng)
-        for image, label in zip(*candidates(ink, owner, [int(labels[i]) for i in picks])):
+        word = compose_word(crops, rng)
+        for image, label in zip(*candidates(word.ink, word.owner(), [int(labels[i]) for i in picks])):
             if label == NOT_A_LETTER and made_not < want_not:
                 made_not += 1
             elif label != NOT_A_LETTER and made_letters < count - want_not:

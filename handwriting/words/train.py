@@ -3,7 +3,7 @@
 No labelled word pictures are needed: words are composed from letter images and, when given,
 pen trajectories of letters (`handwriting.words.corpus`). The default config uses the embedded
 synthetic letters only, so it trains anywhere; the shipped model adds the UNIPEN letters
-(`bench/ship_words.py`).
+(`handwriting ship words`: `handwriting.recipes`).
 
 Real pen-written words can train it too (`real_words`), each redrawn several times. Their writers
 wrote the same word lists, so holding writers out is not enough: a model that saw FAMILY written
@@ -14,7 +14,6 @@ it never saw.
 
 from __future__ import annotations
 
-import datetime as _dt
 import time
 import zlib
 from collections import defaultdict
@@ -23,9 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
-from handwriting import __version__
-from handwriting.data.formats import load, read_strokes_json, select_records, split_filters
-from handwriting.cards import load_card, save_card
+from handwriting.data.formats import load, read_strokes_records, split_filters
+from handwriting.data.shared import UNIPEN_LICENCE
+from handwriting.cards import load_card, new_card, save_card
 from handwriting.paths import local_models_dir
 from handwriting.letters.train import describe_sources
 
@@ -86,12 +85,6 @@ def split_real_words(words: list[dict], folds: int, held_out: tuple[int, int]) -
     return train, test
 
 
-def strokes_records(spec: str) -> list[dict]:
-    """The records of a strokes JSON spec, with its selection (`strokes_letters.json?flag=ok&writer=unipen:*`)."""
-    path, filters = split_filters(spec)
-    return select_records(read_strokes_json(Path(path)), filters, path)
-
-
 def exact(log_probs: np.ndarray, texts: list[str]) -> float:
     """Share of texts the model's best path reads exactly."""
     from handwriting.words.model import greedy
@@ -101,8 +94,10 @@ def exact(log_probs: np.ndarray, texts: list[str]) -> float:
 
 def paper_strips(records: list[dict]) -> tuple[np.ndarray, list[str]]:
     """Real pen-written words drawn on paper and cut to their line, as the word reader sees them."""
-    from handwriting.imaging.preprocess import TEXT_SIDE, extract_ink
-    from handwriting.words.segment import line_ink, main_line, strokes_on_paper
+    from handwriting.imaging.ink import TEXT_SIDE, extract_ink
+    from handwriting.imaging.paper import strokes_on_paper
+    from handwriting.words.line import line_ink
+    from handwriting.words.segment import main_line
     from handwriting.words.model import HEIGHT, WIDTH, strip
 
     strips, texts = [], []
@@ -126,8 +121,9 @@ def continued_from(path: str) -> str:
             f"{done.get('epochs', '?')} epochs, {done.get('seconds', '?')} s)")
 
 
-def train_words(config: WordTrainConfig, log=print):
-    """Compose the words, train, save the model and its card; returns (model, card)."""
+def train_words(config: WordTrainConfig, log=print, command: str | None = None):
+    """Compose the words, train, save the model and its card (naming `command`, the command line
+    that made it, if given); returns (model, card)."""
     import keras
     import tensorflow as tf
 
@@ -140,7 +136,7 @@ def train_words(config: WordTrainConfig, log=print):
     keras.utils.set_random_seed(config.seed)
     real_train, real_test = [], None
     if config.real_words:
-        records = strokes_records(config.real_words)
+        records = read_strokes_records(config.real_words)
         try:
             check_words(records)
         except ValueError as error:
@@ -150,7 +146,7 @@ def train_words(config: WordTrainConfig, log=print):
             raise ValueError(f"{config.real_words}: no word is left to train on once writer fold {config.held_out[0]} "
                              f"and text fold {config.held_out[1]} of {config.folds} are held out")
     images = load(config.letters, pen_widths=config.pen_widths) if config.letters else None
-    pen = strokes_records(config.pen_letters) if config.pen_letters else None
+    pen = read_strokes_records(config.pen_letters) if config.pen_letters else None
     kwargs = dict(pen_letters=pen, images=None if images is None else images.x,
                   labels=None if images is None else images.y, picture_share=config.picture_share)
     x, texts = composed_words(config.words, seed=config.seed, **kwargs)
@@ -186,7 +182,7 @@ def train_words(config: WordTrainConfig, log=print):
     saved.set_weights(model.get_weights())
     saved.save(out)
     metrics = {"composed words (other random letters)": {"count": len(vx), "accuracy": history["validation_exact"][-1]}}
-    test = strokes_records(config.test_words) if config.test_words else real_test
+    test = read_strokes_records(config.test_words) if config.test_words else real_test
     if test:
         tx, ttexts = paper_strips(test)
         read = exact(log_softmax(np.asarray(model.predict(tx.astype(np.float32), verbose=0))), ttexts)
@@ -195,19 +191,17 @@ def train_words(config: WordTrainConfig, log=print):
         metrics[f"real pen-written words ({name}{held}), drawn on paper"] = {"count": len(tx), "accuracy": read}
         log(f"real pen-written words read exactly by the word model alone: {100 * read:.1f} %")
     sources = describe_sources(images) if images is not None else []
-    unipen = "UNIPEN: CC BY 4.0, Guyon et al., ICPR 1994"
     if pen:
         sources.append({"name": "pen letters composed into words", "count": len(pen),
-                        "licence": f"that of the letters' collection ({unipen})"})
+                        "licence": f"that of the letters' collection: {UNIPEN_LICENCE}"})
     if real_train:
         sources.append({"name": f"real pen-written words ({len(real_train)}), redrawn and drawn on paper",
                         "count": real_strips,
-                        "licence": f"that of the words' collection ({unipen})"})
-    card = {"version": f"{__version__}+words-{_dt.date.today().isoformat()}{'-real' if real_train else ''}", "created": _dt.datetime.now().isoformat(timespec="seconds"),
-            "task": TASK, "data": sources, "params": config.to_dict(),
-            "training": {"seconds": round(time.time() - started), "words": len(x), "epochs": config.epochs,
-                         "composed words read exactly, per epoch": [round(v, 4) for v in history["validation_exact"]],
-                         **({"continued from": continued_from(config.init_model)} if config.init_model else {})},
-            "metrics": metrics}
+                        "licence": f"that of the words' collection: {UNIPEN_LICENCE}"})
+    card = new_card("words", TASK, command, data=sources, params=config.to_dict(),
+                    training={"seconds": round(time.time() - started), "words": len(x), "epochs": config.epochs,
+                              "composed words read exactly, per epoch": [round(v, 4) for v in history["validation_exact"]],
+                              **({"continued from": continued_from(config.init_model)} if config.init_model else {})},
+                    metrics=metrics)
     save_card(out, card)
     return model, card

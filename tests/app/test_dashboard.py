@@ -20,8 +20,8 @@ from PIL import Image, ImageDraw
 
 from handwriting.app.dashboard import build_app
 from handwriting.app.dashboard import common, upload
-from handwriting.imaging.preprocess import Preprocessed, preprocess_image
-from handwriting.recognize.reader import LetterReading, WordReading
+from handwriting.imaging.letter import Preprocessed, preprocess_image
+from handwriting.recognize.results import LetterReading, WordReading
 from handwriting.app.store import Store
 from handwriting.imaging.strokes import render_strokes
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import sys
 
 import pytest
 from PIL import Image
@@ -97,3 +99,26 @@ def test_bad_options(files, capsys):
     assert main(["predict", str(good), "--model", str(good.parent / "none.keras")]) == 2
     assert main(["predict", str(good), "--word", "--word-model", str(good.parent / "none.keras")]) == 2
     assert "no word model file" in capsys.readouterr().err
+
+
+class Terminal(io.StringIO):
+    """A stderr that says it is a terminal (with no descriptor, tqdm takes its width from $COLUMNS)."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_bar_over_the_files_on_a_terminal_and_never_with_json(files, capsys, monkeypatch):
+    good, blank, _ = files
+    monkeypatch.setenv("COLUMNS", "100")
+    for json_flag in ([], ["--json"]):
+        terminal = Terminal()
+        monkeypatch.setattr(sys, "stderr", terminal)
+        assert main(["predict", *json_flag, str(good), str(blank)]) == 0
+        out = capsys.readouterr().out
+        assert len(out.splitlines()) == 2 and "%|" not in out  # the answers alone on stdout
+        if json_flag:
+            assert terminal.getvalue() == ""
+        else:
+            shown = terminal.getvalue()
+            assert "reading:" in shown and "/2 [" in shown and shown.endswith(" \r")  # cleared when done

@@ -9,7 +9,7 @@ import pytest
 from handwriting import LETTERS
 from handwriting.data import explore
 from handwriting.data.dataset import Dataset
-from handwriting.imaging.preprocess import preprocess_image
+from handwriting.imaging.letter import preprocess_image
 from handwriting.data.synthetic import generate
 
 
@@ -105,19 +105,6 @@ def test_near_duplicates_agree_with_brute_force_at_a_loose_tolerance(letters):
 def test_near_duplicates_of_nothing():
     found = explore.near_duplicates(np.zeros((1, 28, 28), np.uint8))
     assert (found.total, found.exact, found.near, found.fraction) == (1, 0, 0, 0.0)
-
-
-def test_non_letters_are_reproducible_inked_28x28_pictures_of_each_kind():
-    images, kinds = explore.non_letters(12, seed=5)
-    assert images.shape == (12, 28, 28) and images.dtype == np.uint8
-    assert kinds.tolist() == list(explore.NON_LETTER_KINDS) * 3
-    assert (explore.ink_amount(images, level=64) > 0).all()
-    again, _ = explore.non_letters(12, seed=5)
-    other, _ = explore.non_letters(12, seed=6)
-    assert np.array_equal(images, again) and not np.array_equal(images, other)
-    # Normalised like any input: the ink box's longer side is 20 pixels.
-    sides = explore.layout(images)["longer_side"]
-    assert np.all((sides >= 18) & (sides <= 21))
 
 
 def test_example_picture_is_dark_ink_on_light_paper_that_preprocessing_reads():

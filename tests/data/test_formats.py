@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from handwriting import LETTERS
-from handwriting.data.formats import detect_format, load, load_strokes_json, read_idx, save
+from handwriting.data.formats import detect_format, load, load_strokes_json, read_idx, read_strokes_records, save
 from handwriting.data.dataset import DataError, Dataset
 from handwriting.data.kaggle_csv import write_kaggle_csv
 from tests.helpers import (all_letters_strokes, draw_letter_png, letter_images, stroke_record, write_emnist,
@@ -255,6 +255,22 @@ def test_strokes_bad_input(tmp_path, content, match):
     path.write_text(content)
     with pytest.raises(DataError, match=match):
         load(path)
+
+
+def test_strokes_records_of_words_are_read_with_a_selection_and_bad_files_say_where(tmp_path):
+    words = [{"label": "HI", "writer": "lab:a/1", "strokes": [[[0, 0], [0, 10]]]},
+             {"label": "OK", "writer": "lab:b/2", "strokes": [[[0, 0], [5, 5]]]}]
+    path = tmp_path / "w.json"
+    path.write_text(json.dumps(words))
+    assert [w["label"] for w in read_strokes_records(f"{path}?writer=lab:b/*")] == ["OK"]
+    assert len(read_strokes_records(path)) == 2
+    with pytest.raises(DataError, match="no records match"):
+        read_strokes_records(f"{path}?writer=nobody")
+    with pytest.raises(DataError, match="no such file"):
+        read_strokes_records(tmp_path / "missing.json")
+    path.write_text(json.dumps([{"label": "HI", "strokes": [[[0, 0], ["x", 1]]]}]))
+    with pytest.raises(DataError, match=r"record 0: strokes\[0\]\[1\]"):
+        read_strokes_records(path)
 
 
 # ----------------------------------------------------------------------------- dispatch

@@ -1,4 +1,5 @@
-"""Not-letters for outlier-exposure training: made from letters, fitted and centred like letters."""
+"""Not-letters: made from letters (for outlier-exposure training) or from nothing (junk), fitted and
+centred like letters."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from handwriting.data.not_letters import not_letters
+from handwriting.data.explore import ink_amount, layout
+from handwriting.data.not_letters import FROM_LETTERS, FROM_NOTHING, from_letters, from_nothing
 from handwriting.data.synthetic import generate
 
 
@@ -19,14 +21,15 @@ def bars(count: int = 20) -> np.ndarray:
 
 def test_count_shape_and_seeded():
     letters = generate(260, seed=3).x
-    a, b = not_letters(letters, 50, seed=1), not_letters(letters, 50, seed=1)
-    assert a.shape == (50, 28, 28) and a.dtype == np.uint8
-    assert np.array_equal(a, b)
-    assert not np.array_equal(a, not_letters(letters, 50, seed=2))
+    a, b = from_letters(letters, 50, seed=1), from_letters(letters, 50, seed=1)
+    assert a.images.shape == (50, 28, 28) and a.images.dtype == np.uint8
+    assert np.array_equal(a.images, b.images) and a.kinds.tolist() == b.kinds.tolist()
+    assert set(a.kinds) == set(FROM_LETTERS)
+    assert not np.array_equal(a.images, from_letters(letters, 50, seed=2).images)
 
 
 def test_fitted_and_centred_like_a_letter():
-    for image in not_letters(generate(260, seed=3).x, 40, seed=0):
+    for image in from_letters(generate(260, seed=3).x, 40, seed=0).images:
         rows, cols = np.flatnonzero(image.max(axis=1) > 40), np.flatnonzero(image.max(axis=0) > 40)
         assert max(rows[-1] - rows[0], cols[-1] - cols[0]) + 1 in (19, 20, 21)  # the 20-pixel box
         cy, cx = ndimage.center_of_mass(image.astype(float))
@@ -41,9 +44,27 @@ def test_made_of_more_than_one_letter():
         return (cols[-1] - cols[0] + 1) / (rows[-1] - rows[0] + 1)
 
     one_bar = aspect(bars(1)[0])
-    assert all(aspect(image) > 1.3 * one_bar for image in not_letters(bars(), 30, seed=0))
+    assert all(aspect(image) > 1.3 * one_bar for image in from_letters(bars(), 30, seed=0).images)
 
 
 def test_blank_images_are_refused():
     with pytest.raises(ValueError, match="blank"):
-        not_letters(np.zeros((5, 28, 28), np.uint8), 10)
+        from_letters(np.zeros((5, 28, 28), np.uint8), 10)
+
+
+def test_from_nothing_gives_reproducible_inked_28x28_pictures_of_each_kind_in_turn():
+    made = from_nothing(12, seed=5)
+    assert made.images.shape == (12, 28, 28) and made.images.dtype == np.uint8
+    assert made.kinds.tolist() == list(FROM_NOTHING) * 3
+    assert (ink_amount(made.images, level=64) > 0).all()
+    assert np.array_equal(made.images, from_nothing(12, seed=5).images)
+    assert not np.array_equal(made.images, from_nothing(12, seed=6).images)
+    # Normalised like any input: the ink box's longer side is 20 pixels.
+    sides = layout(made.images)["longer_side"]
+    assert np.all((sides >= 18) & (sides <= 21))
+
+
+def test_from_nothing_makes_only_the_kinds_asked_for():
+    assert from_nothing(3, kinds=("blot",)).kinds.tolist() == ["blot"] * 3
+    with pytest.raises(ValueError, match="kinds"):
+        from_nothing(3, kinds=("smudge",))

@@ -19,47 +19,13 @@ from pathlib import Path
 
 import pytest
 
+from handwriting.app.browser import CHROMIUM_ARGS, PAGE_PROBES
 from handwriting.paths import PROJECT_ROOT, default_model_path
 from tests.conftest import _missing
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "e2e"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 START_TIMEOUT = 180  # seconds for Voila to start and pre-render one kernel (TensorFlow import included)
 
-# Installed in the page before its own scripts: timestamps for pen-up and for the first paint of the pad.
-PAGE_PROBES = """
-window.__hw = { up: 0 };
-document.addEventListener('mouseup', () => { window.__hw.up = performance.now(); }, true);
-window.__hwCanvasReady = new Promise((resolve) => {
-  const check = () => {
-    const c = document.querySelector('canvas.hw-draw-canvas');
-    if (c && c.width > 0) {
-      try {
-        if (c.getContext('2d').getImageData(3, 3, 1, 1).data[3] === 255) { resolve(performance.now()); return; }
-      } catch (e) {}
-    }
-    setTimeout(check, 5);
-  };
-  check();
-});
-// Resolves when `selector` matches inside `root`, with the time since the last pen-up (ms).
-window.__hwWait = (root, selector, timeout) => new Promise((resolve, reject) => {
-  const box = document.querySelector(root);
-  const found = () => box.querySelector(selector);
-  const done = (el) => resolve({ sinceUp: performance.now() - window.__hw.up, data: Object.assign({}, el.dataset) });
-  if (found()) { done(found()); return; }
-  const observer = new MutationObserver(() => {
-    const el = found();
-    if (el) { observer.disconnect(); clearTimeout(timer); done(el); }
-  });
-  observer.observe(box, { subtree: true, childList: true, attributes: true, characterData: true });
-  const timer = setTimeout(() => {
-    observer.disconnect();
-    reject(new Error('timeout waiting for ' + selector));
-  }, timeout);
-});
-"""
 
 
 def free_port() -> int:

@@ -23,7 +23,7 @@ from urllib.request import urlopen
 import numpy as np
 import pytest
 
-from tests.e2e.replay import choose_letters, load_json, replayable
+from handwriting.app.browser import choose_letters, load_json, replayable
 
 pytestmark = [pytest.mark.browser, pytest.mark.shared, pytest.mark.slow]
 

@@ -74,6 +74,14 @@ def test_unknown_training_parameter_is_refused():
     assert TrainConfig.from_params(data="x.npz").data == ["x.npz"]
 
 
+def test_letter_training_never_imports_the_words_stage():
+    """Word pieces and aligned words reach letter training as pictures, made by the recipes."""
+    code = ("import sys, handwriting.letters.train; "
+            "print(sorted(m for m in sys.modules if m.startswith(('handwriting.words', 'handwriting.recognize'))))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
 def test_default_model_path_is_never_the_shipped_model():
     path = TrainConfig().model_path
     assert "models/local/" in path.replace(os.sep, "/")
@@ -81,7 +89,8 @@ def test_default_model_path_is_never_the_shipped_model():
 
 def test_fine_tuning_starts_from_the_given_model(trained, tmp_path):
     """`-p init_model` continues training a saved model (the dashboard's fine-tuning recipe)."""
-    from handwriting.letters.evaluate import load_keras_model, probabilities
+    from handwriting.letters.evaluate import probabilities
+    from handwriting.letters.reader import load_keras_model
     from handwriting.data.synthetic import generate
 
     _, model, _ = trained
@@ -115,22 +124,26 @@ def test_not_letters_get_uniform_targets_and_letters_one_hot():
 @pytest.mark.parametrize("kind, gain", [("not_letters", 0.1), ("word_pieces", 0.03)])
 def test_training_with_made_pictures_teaches_doubt_about_bad_cuts(kind, gain, tmp_path):
     from handwriting.letters.evaluate import probabilities
-    from handwriting.data.not_letters import NOT_A_LETTER, not_letters
+    from handwriting.data.not_letters import NOT_A_LETTER, from_letters
     from handwriting.data.synthetic import generate
     from handwriting.letters.train import train
+    from handwriting.recipes import extra_pictures
     from handwriting.words.pieces import word_pieces
 
     data = generate(7800, seed=1)  # (fewer, and neither model is sure of anything yet)
     unseen = generate(520, seed=5)  # bad cuts made from letters neither model trained on
     if kind == "not_letters":
-        bad = not_letters(unseen.x, 300, seed=9)
+        bad = from_letters(unseen.x, 300, seed=9).images
     else:
         pieces, labels = word_pieces(unseen.x, unseen.y, 600, seed=9)
         bad = pieces[labels == NOT_A_LETTER]
 
     def margin(share: float) -> float:
-        config = TrainConfig(epochs=4, seed=0, model_path=str(tmp_path / f"m{share}.keras"), **{kind: share})
-        result = train(config, data=data, verbose=0)
+        config = TrainConfig(epochs=4, seed=0, model_path=str(tmp_path / f"m{share}.keras"),
+                             not_letters=share if kind == "not_letters" else 0.0)
+        # Word pieces are the word stage's: the recipe hands them to training as extra pictures.
+        extras = extra_pictures(word_pieces=share) if kind == "word_pieces" else []
+        result = train(config, data=data, verbose=0, extras=extras)
         if share:  # the card names them among the training data
             made = result.card["data"][-1]
             assert made["name"].startswith({"not_letters": "not-letters", "word_pieces": "word pieces"}[kind])

@@ -15,7 +15,8 @@ import pytest
 from scipy import ndimage
 
 from handwriting.data.shared import unseen_writer_sets
-from handwriting.letters.evaluate import load_keras_model, probabilities
+from handwriting.letters.evaluate import probabilities
+from handwriting.letters.reader import load_keras_model
 from handwriting.cards import file_sha256, load_card
 from handwriting.paths import default_model_path
 

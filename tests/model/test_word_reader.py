@@ -1,11 +1,11 @@
 """The word reader with the shipped word model, on real pen-written words nobody on the team wrote.
 
 The word model reads along the line; the reader weighs its texts against the letter model's cuts
-(`Recognizer.weigh`). It must read real words better than the letters alone, and a text it reads
-where no cut of the picture gives it (letters fused into one blob) must still come back as letters
-with boxes, probabilities and top-k, like any other reading.
+(`handwriting.words.reading`, `Weighing.choose`). It must read real words better than the letters
+alone, and a text it reads where no cut of the picture gives it (letters fused into one blob) must
+still come back as letters with boxes, probabilities and top-k, like any other reading.
 
-The shipped word model learnt most of these words too (`bench/ship_words.py`); the tests read
+The shipped word model learnt most of these words too (`handwriting ship words`); the tests read
 only those whose writer and text it never saw, as its card names them.
 """
 
@@ -18,7 +18,7 @@ import pytest
 
 from handwriting.cards import load_card
 from handwriting.paths import default_word_model_path
-from handwriting.words.segment import strokes_on_paper
+from handwriting.imaging.paper import strokes_on_paper
 from handwriting.words.train import split_real_words
 
 pytestmark = pytest.mark.shared
@@ -110,7 +110,7 @@ def test_the_weighing_inputs_give_the_readers_own_choice(readings, words, rec, l
     """bench/tune_words.py chooses the weighing constants on `Recognizer.weighing`: with the
     shipped constants, its inputs must give back the reader's own reading, on paper and from strokes."""
     for _, picture, r, _ in readings[:40]:
-        assert rec.weigh(*rec.weighing(picture)) == r.raw.replace(" ", "")
+        assert rec.weighing(picture).choose() == r.raw.replace(" ", "")
     for w in words[:20]:
-        assert rec.weigh(*rec.weighing(w["strokes"])) == rec.read_word(w["strokes"]).raw.replace(" ", "")
+        assert rec.weighing(w["strokes"]).choose() == rec.read_word(w["strokes"]).raw.replace(" ", "")
     assert letters_only.weighing(readings[0][1]) is None  # no word model: nothing to weigh

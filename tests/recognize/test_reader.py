@@ -14,29 +14,14 @@ import pytest
 from PIL import Image
 
 from handwriting import LETTERS
+from handwriting.data.not_letters import from_nothing
 from handwriting.words.lexicon import Lexicon
-from handwriting.imaging.preprocess import ImageReadError, preprocess_image
+from handwriting.imaging.decode import ImageReadError
+from handwriting.imaging.letter import preprocess_image
 from handwriting.imaging.strokes import render_strokes
 from tests.pictures import draw, encoded, letter_strokes, photo_page
 
 SOURCES = ["muti_kara_ocr", "tessalonica_alfabet", "singleletter"]  # real_letters.npz's source order
-
-
-# ------------------------------------------------------------------------------ weighing two readers
-
-def test_weigh_trusts_the_cuts_unless_the_word_model_is_surer_by_more_than_they_disagree():
-    from handwriting.recognize.reader import Recognizer
-
-    weigh = Recognizer.weigh
-    # The word model prefers CLEAR, the letter model's split of the pieces CLFAR: the sum decides.
-    scored = {"CLFAR": (-3.0, ([(0, 1)], -1.0)), "CLEAR": (-0.5, ([(0, 1)], -1.5))}
-    assert weigh("CLFAR", -1.0, scored, weight=2.0, uncut=6.0) == "CLEAR"    # -0.5 - 3 > -3 - 2
-    assert weigh("CLFAR", -1.0, scored, weight=10.0, uncut=6.0) == "CLFAR"   # the cuts count more
-    # A text no split gives (fused letters) scores `uncut` below the own split.
-    fused = {"OO": (-4.0, ([(0, 1), (1, 2)], -2.0)), "OOO": (-0.2, None)}
-    assert weigh("OO", -2.0, fused, weight=1.0, uncut=2.0) == "OOO"          # -0.2 - 4 > -4 - 2
-    assert weigh("OO", -2.0, fused, weight=1.0, uncut=6.0) == "OO"           # -0.2 - 8 < -6
-    assert weigh("A", -1.0, {}) == "A"
 
 
 # ------------------------------------------------------------------------------ the model call
@@ -53,7 +38,7 @@ def test_warming_traces_both_models_before_the_first_reading(rec):
     from handwriting.recognize.reader import Recognizer
 
     fresh = Recognizer(rec.path)  # the shipped word model too
-    calls = [fresh._call, fresh.word_model._call]
+    calls = [fresh.letter_model._call, fresh.word_model._call]
     assert [c.experimental_get_tracing_count() for c in calls] == [0, 0]
     fresh.warm()
     assert [c.experimental_get_tracing_count() for c in calls] == [1, 1]
@@ -133,17 +118,6 @@ def test_hard_cases_read_as_the_clean_letter(rec, letter, tmp_path):
         assert reading.letter == letter, f"{kind}: read {reading.letter} ({reading.top_k})"
 
 
-def scribbles(count: int, seed: int = 0) -> list:
-    """Random pen scribbles: 1-3 smooth random walks each (not letters)."""
-    rng = np.random.default_rng(seed)
-    out = []
-    for _ in range(count):
-        walks = [np.cumsum(np.cumsum(rng.normal(0, 1, (int(rng.integers(8, 40)), 2)), axis=0) * 0.3, axis=0)
-                 for _ in range(int(rng.integers(1, 4)))]
-        out.append([w.tolist() for w in walks])
-    return out
-
-
 # ------------------------------------------------------------------------------ real handwriting
 
 @pytest.mark.shared
@@ -193,13 +167,12 @@ def test_debris_and_scribbles_are_doubted_more_than_letters(rec, shared_data):
     suspect = [r for r in records if r.get("flag") == "suspect"][:300]
     ok = [r for r in records if r.get("flag") == "ok"][::40]
 
-    def confident(strokes_list) -> float:
-        images = np.stack([render_strokes(s) for s in strokes_list])
+    def confident(images) -> float:
         return float((rec.probabilities(images).max(axis=1) >= rec.threshold).mean())
 
-    real = confident([r["strokes"] for r in ok])
-    debris = confident([r["strokes"] for r in suspect])
-    scrawl = confident(scribbles(200))
+    real = confident(np.stack([render_strokes(r["strokes"]) for r in ok]))
+    debris = confident(np.stack([render_strokes(r["strokes"]) for r in suspect]))
+    scrawl = confident(from_nothing(200, kinds=("scribble",)).images)
     print(f"\naccepted as confident: real letters {real:.3f}, suspect debris {debris:.3f}, scribbles {scrawl:.3f} "
           f"(threshold {rec.threshold:.3f})")
     assert debris < real - 0.2 and scrawl < real - 0.2

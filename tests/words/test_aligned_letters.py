@@ -1,17 +1,15 @@
-"""Letters cut out of labelled words by forced alignment: the split, the refusals, the loader and training."""
+"""Letters cut out of labelled words by forced alignment: the split, the refusals and training."""
 
 from __future__ import annotations
 
 import json
 
 import numpy as np
-import pytest
 
 from handwriting import LETTERS
 from handwriting.words.alignment import align
-from handwriting.data.dataset import DataError
-from handwriting.words.segment import strokes_on_paper
-from handwriting.words.aligned_letters import align_word, read_words, word_letters
+from handwriting.imaging.paper import strokes_on_paper
+from handwriting.words.aligned_letters import align_word, word_letters
 from tests.pictures import strokes_word
 
 
@@ -45,22 +43,6 @@ def test_the_geometry_prior_breaks_ties():
     probs = [one_hot("I")] * 3
     assert align(lambda k: probs[k], spans, [0.0, 0.0, -5.0], 2, "I") == [(0, 2)]
     assert align(lambda k: probs[k], spans, [0.0, 0.0, -5.0], 2, "II") == [(0, 1), (1, 2)]
-
-
-def test_words_are_read_with_a_selection_and_bad_files_say_where(tmp_path):
-    words = [{"label": "HI", "writer": "lab:a/1", "strokes": [[[0, 0], [0, 10]]]},
-             {"label": "OK", "writer": "lab:b/2", "strokes": [[[0, 0], [5, 5]]]}]
-    path = tmp_path / "w.json"
-    path.write_text(json.dumps(words))
-    assert [w["label"] for w in read_words(f"{path}?writer=lab:b/*")] == ["OK"]
-    assert len(read_words(path)) == 2
-    with pytest.raises(DataError, match="no records match"):
-        read_words(f"{path}?writer=nobody")
-    with pytest.raises(DataError, match="no such file"):
-        read_words(tmp_path / "missing.json")
-    path.write_text(json.dumps([{"label": "HI", "strokes": [[[0, 0], ["x", 1]]]}]))
-    with pytest.raises(DataError, match=r"record 0: strokes\[0\]\[1\]"):
-        read_words(path)
 
 
 # ------------------------------------------------------------------------------ with the model
@@ -97,14 +79,14 @@ def test_aligned_letters_carry_writer_and_collection(rec):
 
 def test_training_with_aligned_words_adds_letters_that_never_validate(rec, tmp_path):
     from handwriting.letters.train import TrainConfig, train
+    from handwriting.recipes import extra_pictures
 
     words = [{"label": w, "writer": f"lab:x/{k}", "strokes": strokes_word(w, gap=10)}
              for k, w in enumerate(["KITE", "TILE", "LATE"])]
     path = tmp_path / "words.json"
     path.write_text(json.dumps(words))
-    config = TrainConfig(data=["synthetic:520"], epochs=1, seed=0, model_path=str(tmp_path / "m.keras"),
-                         aligned_words=str(path), aligner=str(rec.path))
-    card = train(config, verbose=0).card
+    config = TrainConfig(data=["synthetic:520"], epochs=1, seed=0, model_path=str(tmp_path / "m.keras"))
+    card = train(config, verbose=0, extras=extra_pictures(aligned_words=str(path), aligner=rec.path)).card
     sources = {row["name"]: row["count"] for row in card["data"]}
     assert sources["lab words (aligned)"] >= 4 * 3 * 2  # most of 3 words x 3 pens, 4 letters each
     assert sources["not-letters of aligned words (handwriting.words.aligned_letters: candidates straddling two letters)"] > 0

@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from handwriting.data.not_letters import NOT_A_LETTER, ink_crop
+from handwriting.data.not_letters import NOT_A_LETTER
 from handwriting.data.synthetic import generate
-from handwriting.words.pieces import HEIGHT, candidates, compose, label_candidate, word_pieces
+from handwriting.imaging.compose import ink_crop
+from handwriting.words.pieces import HEIGHT, candidates, compose_word, label_candidate, word_pieces
 
 
 def bar(width: int = 8) -> np.ndarray:
@@ -17,7 +18,8 @@ def bar(width: int = 8) -> np.ndarray:
 
 def test_compose_keeps_letters_in_order_and_knows_whose_ink_is_whose():
     crops = [bar(), bar(30), bar(14)]
-    ink, owner = compose(crops, np.random.default_rng(0))
+    word = compose_word(crops, np.random.default_rng(0))
+    ink, owner = word.ink, word.owner()
     assert ink.shape == owner.shape and 0 <= ink.min() and ink.max() <= 1
     assert set(np.unique(owner)) == {-1, 0, 1, 2}
     assert np.array_equal(owner >= 0, ink > 0.5)

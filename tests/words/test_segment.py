@@ -1,5 +1,6 @@
-"""Segmentation: lines top to bottom, letters left to right, broken letters kept whole, touching
-letters cut, printed labels and hyphens; then words and cards read with the model."""
+"""Segmentation: lines top to bottom, pieces left to right, printed labels and hyphens, pen strokes
+as pieces; then words and cards read with the model (the pieces' geometry: test_line.py; cutting
+and joining them: test_cut_and_join.py)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from handwriting.imaging.preprocess import TEXT_SIDE, extract_ink
-from handwriting.words.segment import (JOIN_LETTERS, JOIN_PART, WEAK_CUT, Line, Piece, _components, _cut_wide, _drop_label,
-                                 find_lines, group_image, ink_distance, main_line, render_word_strokes, stroke_line,
-                                 word_breaks, word_strokes)
+from handwriting.imaging.ink import TEXT_SIDE, extract_ink
+from handwriting.imaging.paper import draw_word
+from handwriting.words.line import Piece
+from handwriting.words.segment import (_components, _drop_label, find_lines, main_line, stroke_line, word_breaks,
+                                       word_strokes)
 from tests.pictures import draw, page_of, strokes_word
 
 
@@ -24,66 +26,6 @@ def test_lines_top_to_bottom_pieces_left_to_right():
     for ln in lines:
         lefts = [p.left for p in ln.pieces]
         assert lefts == sorted(lefts)
-
-
-def test_an_e_drawn_in_separate_strokes_can_be_one_letter():
-    # The stem, and three bars that do not touch it.
-    strokes = [[[0, 0], [0, 100]], [[22, 0], [70, 0]], [[22, 50], [60, 50]], [[22, 100], [70, 100]]]
-    page = render_word_strokes(strokes)
-    line = main_line(page)
-    assert len(line.pieces) == 2  # the bars share their columns: merged; the stem apart
-    assert line.joinable(0, 2)
-    assert line.join_cost(1) < JOIN_PART + 1.0  # a bar beside a letter is cheap to join
-
-
-def test_ink_distance_is_between_the_nearest_ink_pixels():
-    ell = np.zeros((10, 6), bool)
-    ell[:, 0] = ell[-1, :] = True           # an L: its stem at column 0, its foot along the bottom
-    bar = np.ones((10, 1), bool)
-    a = Piece(0, 0, 6, 10, ell)
-    assert ink_distance(a, Piece(9, 0, 10, 10, bar)) == 4.0    # foot end (column 5) to column 9
-    assert ink_distance(a, Piece(9, 20, 10, 30, bar)) == pytest.approx(np.hypot(4, 11))
-
-
-def test_a_letter_broken_in_two_is_cheap_to_join_two_letters_are_not():
-    # Two stems of the same height: a stroke broken by a faint gap of 3 pixels, or two letters.
-    def line_with_gap(gap: int) -> Line:
-        left = Piece(0, 0, 6, 60, np.ones((60, 6), bool))
-        right = Piece(6 + gap, 0, 12 + gap, 60, np.ones((60, 6), bool))
-        return Line([left, right], height=60.0, stroke=6.0)
-
-    assert line_with_gap(3).join_cost(1) < JOIN_PART + 0.5
-    assert line_with_gap(30).join_cost(1) > JOIN_LETTERS
-
-
-def test_touching_letters_are_cut_where_the_profile_is_thin():
-    page = extract_ink(page_of(["TT"], touching=20), max_side=TEXT_SIDE, text=True)
-    line = main_line(page)
-    assert len(line.pieces) >= 2 and any(p.cut for p in line.pieces)
-
-
-def test_a_wide_single_letter_is_not_cut_through_its_strokes():
-    page = extract_ink(page_of(["A"]), max_side=TEXT_SIDE, text=True)
-    line = main_line(page)
-    assert len(line.pieces) == 1 and _cut_wide(line.pieces[0], line.height, line.stroke) == line.pieces[:1]
-
-
-def test_a_letter_broken_across_its_height_keeps_its_neighbours_on_its_line():
-    """A P whose bowl does not meet its stem, a T whose bar floats above its stem, and a C written
-    higher than the rest: the upper parts must not start a line of their own and take the C."""
-    from PIL import ImageDraw
-
-    image = Image.new("L", (420, 200), 255)
-    pen = ImageDraw.Draw(image)
-    pen.line([(44, 101), (44, 150)], fill=0, width=6)                    # P: the stem...
-    pen.line([(42, 62), (80, 62), (90, 76), (80, 92), (46, 92)], fill=0, width=6)  # ...its bowl, apart
-    pen.line([(130, 75), (130, 150)], fill=0, width=6)                   # I
-    pen.arc([160, 52, 220, 136], start=40, end=320, fill=0, width=6)     # C, higher
-    pen.line([(245, 62), (300, 62)], fill=0, width=6)                    # T: the bar...
-    pen.line([(272, 70), (272, 150)], fill=0, width=6)                   # ...and its stem, apart
-    pen.line([(330, 75), (330, 150), (380, 150)], fill=0, width=6)       # L
-    lines = find_lines(extract_ink(image, max_side=TEXT_SIDE, text=True))
-    assert len(lines) == 1 and len(lines[0].pieces) == 5
 
 
 def test_printed_label_before_a_colon_is_dropped():
@@ -111,11 +53,11 @@ def test_hyphen_and_wide_gaps_break_words():
 
 
 def test_word_strokes_render_as_white_ink():
-    page = render_word_strokes(strokes_word("KITE"))
+    page = draw_word(strokes_word("KITE")).page
     assert page.ink.max() == pytest.approx(1.0) and page.mask.any() and not page.inverted
     assert page.mask.shape[0] < page.mask.shape[1]  # a word is wide
     with pytest.raises(ValueError):
-        render_word_strokes([[[0, 0], [float("nan"), 1]]])
+        draw_word([[[0, 0], [float("nan"), 1]]])
 
 
 # ------------------------------------------------------------------------------ with the model
@@ -163,20 +105,6 @@ def test_card_photos_read_as_three_lines_of_five(rec, shared_data):
     assert right >= 0.85 * total
 
 
-def test_deeply_overlapping_letters_get_a_weak_cut_at_a_price():
-    # Two A's overlapping by 30 of their 80 pixels: no clear neck in the column profile, yet the
-    # reader must be able to read them apart. Reading the pieces apart costs WEAK_CUT in the prior.
-    page = extract_ink(page_of(["AA"], touching=30), max_side=TEXT_SIDE, text=True)
-    line = main_line(page)
-    assert len(line.pieces) == 2
-    left, right = line.pieces
-    assert right.cut and right.cut_cost == WEAK_CUT and left.cut_cost == 0
-    assert 0.6 < right.area / left.area < 1.6
-    whole, apart = group_image(page, line, 0, 2)[2], group_image(page, line, 1, 2)[2]
-    assert apart <= -WEAK_CUT < whole
-
-
-
 def test_two_bits_of_a_broken_letter_are_not_taken_for_a_label_colon():
     def block(left, top, right, bottom):
         return Piece(left, top, right, bottom, np.ones((bottom - top, right - left), bool))
@@ -203,7 +131,7 @@ def test_strokes_keep_overlapping_letters_apart():
     strokes = strokes_word("TALE", gap=-30)
     page, pieces = word_strokes(strokes)
     assert len(pieces) == len(strokes) and page.mask.any()
-    assert np.array_equal(page.mask, render_word_strokes(strokes).mask)
+    assert np.array_equal(page.mask, draw_word(strokes).page.mask)
     assert len(_components(page.mask)) < 4
     line = stroke_line(page, pieces)
     assert len(line.pieces) == 4  # the strokes of each letter merged, the letters not

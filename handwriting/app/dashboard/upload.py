@@ -13,7 +13,7 @@ import ipywidgets as widgets
 from handwriting.app.dashboard.common import (MAX_UPLOAD_BYTES, STORED_SIDE, Services, confidence_text, esc,
                                           guarded, img_tag, log, model_view_html, note_html, picture_upload,
                                           thumbnail_png, to_png, top_k_html, uncertain_badge)
-from handwriting.imaging.preprocess import ImageReadError, load_image
+from handwriting.imaging.decode import ImageReadError, load_image
 
 MAX_CARDS = 60  # results kept on the page (all are in History)
 HINT = ("Choose one or more pictures, each of one capital letter: photos, scans or drawings "

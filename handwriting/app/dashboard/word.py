@@ -15,8 +15,8 @@ from handwriting.app.dashboard.common import (MAX_UPLOAD_BYTES, STORED_SIDE, Ser
                                           uncertain_badge)
 from handwriting.app.dashboard.pad import Pad
 from handwriting.app.dashboard.upload import size_text, upload_files
-from handwriting.imaging.preprocess import ImageReadError, load_image
-from handwriting.words.segment import render_word_strokes
+from handwriting.imaging.decode import ImageReadError, load_image
+from handwriting.imaging.paper import draw_word
 
 PAD_WIDTH, PAD_HEIGHT = 840, 240
 PEN_WIDTH = 10
@@ -28,7 +28,7 @@ def stroke_page(strokes, boxes) -> tuple[Image.Image, list]:
     """The word as segmentation saw it (strokes rendered about 64 px high), dark on white and
     cropped to its ink, with the letter boxes moved into the cropped picture."""
     try:
-        page = render_word_strokes(strokes)
+        page = draw_word(strokes).page
     except ValueError:
         return Image.new("L", (PAD_WIDTH, PAD_HEIGHT), 255), []
     ink = np.clip(np.asarray(page.ink, dtype=np.float32), 0, 1)

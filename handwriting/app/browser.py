@@ -1,4 +1,9 @@
-"""Real pen trajectories, chosen and scaled for replaying on the dashboard's pads as mouse drags."""
+"""Driving the dashboard from a real browser: Chromium's flags, the page's timing probes, and real
+pen trajectories chosen and scaled for replaying on the pads as mouse drags.
+
+Shared by the end-to-end tests (tests/e2e) and the dashboard benchmark (bench/bench_dashboard.py),
+so both drive the page the same way.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,43 @@ from pathlib import Path
 import numpy as np
 
 from handwriting import LETTERS
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+# Installed in the page before its own scripts: timestamps for pen-up and for the first paint of the pad.
+PAGE_PROBES = """
+window.__hw = { up: 0 };
+document.addEventListener('mouseup', () => { window.__hw.up = performance.now(); }, true);
+window.__hwCanvasReady = new Promise((resolve) => {
+  const check = () => {
+    const c = document.querySelector('canvas.hw-draw-canvas');
+    if (c && c.width > 0) {
+      try {
+        if (c.getContext('2d').getImageData(3, 3, 1, 1).data[3] === 255) { resolve(performance.now()); return; }
+      } catch (e) {}
+    }
+    setTimeout(check, 5);
+  };
+  check();
+});
+// Resolves when `selector` matches inside `root`, with the time since the last pen-up (ms).
+window.__hwWait = (root, selector, timeout) => new Promise((resolve, reject) => {
+  const box = document.querySelector(root);
+  const found = () => box.querySelector(selector);
+  const done = (el) => resolve({ sinceUp: performance.now() - window.__hw.up, data: Object.assign({}, el.dataset) });
+  if (found()) { done(found()); return; }
+  const observer = new MutationObserver(() => {
+    const el = found();
+    if (el) { observer.disconnect(); clearTimeout(timer); done(el); }
+  });
+  observer.observe(box, { subtree: true, childList: true, attributes: true, characterData: true });
+  const timer = setTimeout(() => {
+    observer.disconnect();
+    reject(new Error('timeout waiting for ' + selector));
+  }, timeout);
+});
+"""
 
 
 def load_json(path: Path) -> list[dict]:

@@ -1,0 +1,59 @@
+"""A trained letter model ready to answer: loaded once with its card, read in batches.
+
+One image goes through a compiled call (a `tf.function` with a fixed input signature: about a
+millisecond, where `model.predict` costs tens); many go in batches of `BATCH`. The card says the
+model's version, its letters and the calibrated confidence below which an answer is uncertain.
+TensorFlow loads only when a model is loaded, not when this module is imported.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from handwriting import LETTERS
+from handwriting.cards import DEFAULT_THRESHOLD, load_card
+from handwriting.paths import default_model_path
+
+BATCH = 512
+
+
+def load_keras_model(path: str | Path):
+    """The Keras model saved at `path` (uncompiled: only for answering or fine-tuning)."""
+    import keras
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no model file (train one with `make train`)")
+    return keras.saving.load_model(path, compile=False)
+
+
+class LetterModel:
+    """A letter model file and its card: 28x28 images in, probabilities of its letters out."""
+
+    def __init__(self, path: str | Path | None = None):
+        """`path`: a `.keras` letter model (the shipped one by default) with its card beside it."""
+        from handwriting.letters.model import compiled_predictor
+
+        self.path = Path(path) if path is not None else default_model_path()
+        self.model = load_keras_model(self.path)
+        self.card = load_card(self.path)
+        self.version = str(self.card.get("version", self.path.stem))
+        self.threshold = float(self.card.get("uncertainty_threshold", DEFAULT_THRESHOLD))
+        self.letters = str(self.card.get("letters", LETTERS))
+        self._call = compiled_predictor(self.model)
+
+    def probabilities(self, images: np.ndarray) -> np.ndarray:
+        """uint8 N x 28 x 28 (white ink on black; one 28 x 28 image too) -> float N x 26 letter
+        probabilities, in batches of `BATCH`."""
+        x = np.asarray(images)
+        if x.ndim == 2:
+            x = x[None]
+        if x.ndim != 3 or x.shape[1:] != (28, 28):
+            raise ValueError(f"expected N x 28 x 28 images, got shape {x.shape}")
+        if len(x) == 0:
+            return np.zeros((0, len(self.letters)), dtype=np.float32)
+        x = x.astype(np.float32)
+        out = [np.asarray(self._call(x[i:i + BATCH])) for i in range(0, len(x), BATCH)]
+        return np.concatenate(out).astype(np.float32)

@@ -1,0 +1,51 @@
+"""Where the word model's letters sit on a line that no cut of the pieces reads as its text.
+
+Pen letters that overlap fuse into one blob no split of the pieces separates, yet the word model
+reads them along the line. Each letter of its text is placed at the column where the word model
+reads it (its greedy reading's columns, or spread evenly for a beam text of another length), the
+line is cut half-way between neighbouring letters, and each letter gets the word model's
+probabilities in its column. Nothing here imports TensorFlow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from handwriting.imaging.letter import letter_from_ink
+from handwriting.words.model import column_offset, greedy
+from handwriting.words.reading import StripView
+from handwriting.words.line import Line
+
+
+@dataclass
+class PlacedLetter:
+    """One letter of the word model's text on the line."""
+    box: tuple[int, int, int, int]  # (left, top, right, bottom) in working pixels
+    probs: np.ndarray               # the word model's 26 letter probabilities in the letter's column
+    image: np.ndarray | None        # the box's ink as a 28x28 letter, None when it holds no ink
+
+
+def place_letters(line: Line, view: StripView, text: str) -> list[PlacedLetter]:
+    """Each letter of `text` (read by the word model in `view`) placed where the word model reads it."""
+    log_probs = view.log_probs
+    _, columns = greedy(log_probs)
+    if len(columns) != len(text):  # a beam text: place its letters evenly instead
+        columns = list(np.linspace(0, len(log_probs) - 1, len(text) + 2)[1:-1].round().astype(int))
+    ink_left = min(p.left for p in line.pieces)
+    ink_right = max(p.right for p in line.pieces)
+    y0, y1 = min(p.top for p in line.pieces), max(p.bottom for p in line.pieces)
+    xs = [view.left + column_offset(c, view.scale) for c in columns]
+    edges = [ink_left] + [int((a + b) / 2) for a, b in zip(xs, xs[1:])] + [ink_right]
+    placed = []
+    for a in range(len(text)):
+        probs = np.exp(log_probs[columns[a], 1:])
+        probs = (probs / probs.sum()).astype(np.float32)
+        box = (int(edges[a]), y0, int(max(edges[a + 1], edges[a] + 1)), y1)
+        try:
+            image = letter_from_ink(view.ink[box[1]:box[3], box[0]:box[2]])[0]
+        except ValueError:
+            image = None
+        placed.append(PlacedLetter(box, probs, image))
+    return placed

@@ -1,0 +1,141 @@
+"""Which letters a line holds: the letter model's best split of its pieces, weighed against the word model.
+
+A line is cut into pieces (`handwriting.words.segment`); every run of up to MAX_GROUP neighbouring
+pieces is read by the letter model (`candidates`), and the split of the line with the best total
+score is the letter model's own reading (`letter_split`: a broken E stays one letter, touching
+letters separate where the column profile allows it and the letters read better apart). With a
+word model (`handwriting.words.model`), its most probable texts for the line compete with that
+reading (`weigh_texts`, `Weighing.choose`): it reads overlapping pen letters that no cut of the
+picture separates. Nothing here imports TensorFlow: the models come in loaded.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from handwriting.imaging.ink import InkImage
+from handwriting.letters.reader import LetterModel
+from handwriting.words.alignment import Candidates, Span, align_scored, best_split
+from handwriting.words.model import WordModel, beam_search, sequence_log_probability, strip
+from handwriting.words.line import Line, group_image, line_ink
+
+LETTER_PENALTY = 0.1   # log-score cost of each letter: fewer, better-read letters win ties
+WORD_MODEL_WEIGHT = 1.5  # the letter model's split against the word model's log-probability (bench/tune_words.py)
+UNCUT = 4.0            # a text no split of the pieces reads as scores this much below the letter model's own
+
+
+@dataclass
+class StripView:
+    """One line as the word model saw it: the strip, its log-probabilities (columns x 27), and
+    where the strip's ink sits in the line's ink (`scale` strip pixels per ink pixel, from `left`)."""
+    strip: np.ndarray
+    log_probs: np.ndarray
+    scale: float
+    left: int
+    ink: np.ndarray
+
+
+@dataclass
+class Split:
+    """Runs of pieces read as the letters of a text, and their total letter-model score."""
+    runs: list[Span]
+    score: float
+
+
+@dataclass
+class TextScore:
+    """One text the word reader weighs: its word-model log-probability and its best split of the
+    pieces (None when no split reads as it, e.g. letters fused into one blob)."""
+    log_p: float
+    split: Split | None
+
+
+@dataclass
+class Weighing:
+    """What the word reader chooses from for one line: the letter model's own text, its split
+    score, and every text weighed (the own one and the word model's most probable)."""
+    own: str
+    own_split: float
+    scored: dict[str, TextScore]
+    view: StripView
+
+    def choose(self, weight: float = WORD_MODEL_WEIGHT, uncut: float = UNCUT) -> str:
+        """The text with the best word-model log-probability + `weight` x its split score (a text no
+        split reads as scores `uncut` below the letter model's own). bench/tune_words.py varies the
+        two constants here."""
+        def total(text):
+            s = self.scored[text]
+            return s.log_p + weight * (max(s.split.score, self.own_split - uncut) if s.split
+                                       else self.own_split - uncut)
+        return max(sorted(self.scored), key=total) if self.scored else self.own
+
+
+@dataclass
+class Choices:
+    """One line's candidates, the letter model's split of them and, with a word model, the letter
+    model's own text and what the word model weighs against it (None without a word model,
+    without a split or when the line gives no strip)."""
+    cands: Candidates
+    cuts: list[Span]
+    own: str | None = None
+    weighing: Weighing | None = None
+
+
+def candidates(letter_model: LetterModel, page: InkImage, line: Line) -> Candidates:
+    """Every readable run of up to MAX_GROUP pieces of `line`, read in one batch."""
+    spans, images, boxes, priors = [], [], [], []
+    for i, j in line.spans():
+        image, box, prior = group_image(page, line, i, j)
+        if image is not None:
+            spans.append((i, j))
+            images.append(image)
+            boxes.append(box)
+            priors.append(prior)
+    probs = letter_model.probabilities(np.stack(images) if images else np.zeros((0, 28, 28), np.uint8))
+    return Candidates(spans, images, boxes, priors, probs, len(line.pieces))
+
+
+def letter_split(line: Line, cands: Candidates, letters: str) -> list[Span]:
+    """The letter model's own reading: the split of the line with the best total score (`letters`:
+    the model's letters, in the order of its probabilities)."""
+    scores = {}
+    for k, (i, j) in enumerate(cands.spans):
+        best_letter = letters[int(cands.probs[k].argmax())]
+        wide = line.width_cost(cands.boxes[k], best_letter) if j - i > 1 else 0.0
+        scores[(i, j)] = math.log(max(float(cands.probs[k].max()), 1e-9)) + cands.priors[k] - wide - LETTER_PENALTY
+    return best_split(scores, cands.pieces)
+
+
+def weigh_texts(word_model: WordModel, page: InkImage, line: Line, cands: Candidates, own: str) -> Weighing | None:
+    """The texts the word reader weighs for one line: the letter model's own reading `own` and the
+    word model's most probable texts, each scored; None when the line gives no strip."""
+    ink = line_ink(page, line)
+    try:
+        ink_strip, scale, (left, _) = strip(ink)
+    except ValueError:
+        return None
+    log_probs = word_model.log_probs(ink_strip[None])[0]
+
+    def split_as(text):
+        found = align_scored(lambda k: cands.probs[k], cands.spans, cands.priors, cands.pieces, text, LETTER_PENALTY)
+        return None if found is None else Split(*found)
+
+    scored = {text: TextScore(sequence_log_probability(log_probs, text), split_as(text))
+              for text in {own} | {t for t, _ in beam_search(log_probs)} if text}
+    own_split = scored[own].split.score if scored[own].split else -math.inf
+    return Weighing(own, own_split, scored, StripView(ink_strip, log_probs, scale, left, ink))
+
+
+def choose(letter_model: LetterModel, word_model: WordModel | None, page: InkImage, line: Line) -> Choices:
+    """One line's candidates and the letter model's split; with a word model, the letter model's
+    own text and its weighing against the word model's."""
+    cands = candidates(letter_model, page, line)
+    cuts = letter_split(line, cands, letter_model.letters)
+    if word_model is None or not cuts:
+        return Choices(cands, cuts)
+    index = cands.index()
+    own = "".join(letter_model.letters[int(cands.probs[index[span]].argmax())] for span in cuts)
+    return Choices(cands, cuts, own, weigh_texts(word_model, page, line, cands, own))
