@@ -3,7 +3,7 @@
 For each of the 7 UNIPEN labs, train on the embedded synthetic set and the other 6 labs and test
 on the held-out lab (clean samples, flag == "ok"); then train on the embedded default alone. Every
 model is also tested on the real_letters sources and the touchscreen writers. Prints a table and
-writes bench/results/heldout.json (the README quotes it; the letter recipe's 8 epochs, `handwriting.recipes`,
+writes bench/results/heldout.json (docs/measurements.md quotes it; the letter recipe's 8 epochs, `handwriting.recipes`,
 are its median best epoch, rounded up).
 
     .venv/bin/python bench/heldout.py [--epochs 10] [--synthetic 26000] [--not-letters 0.1] [--word-pieces 0.15]

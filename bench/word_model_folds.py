@@ -13,7 +13,7 @@ Every word is read once, by a model that never saw its writer nor its text.
 
 The baseline, in the same run and on the same words: the reader with the composed-words model it
 started from (what `bench_words.py` measured before), and with letters alone. Prints a table and
-writes bench/results/word_model_folds.json (the README quotes it).
+writes bench/results/word_model_folds.json (docs/measurements.md quotes it).
 
 Offline and slow (about 10 minutes per model on 2 cores); not part of the tests.
 """

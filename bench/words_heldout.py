@@ -8,7 +8,7 @@ its model would flatter it. Here each lab's writers are dealt into folds; for ea
 recipe trains on the words of the other folds and reads this fold's words, drawn on paper and from
 their strokes. The baseline, in the same run and on the same words: the first stage (single
 letters only, no words, keeping the last epoch), which is also the aligner. Prints a table and writes
-bench/results/words_heldout.json (the model card and README quote it).
+bench/results/words_heldout.json (docs/experiments.md quotes it).
 
 Offline and slow (about 5 minutes per fold on 2 cores, and 3 for the aligner unless given); not part
 of the tests.

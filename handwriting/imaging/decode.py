@@ -3,7 +3,9 @@
 Paths, bytes, Pillow images and arrays; JPEG at reduced scale through Pillow's draft mode (a
 12-megapixel photo decodes in a fraction of the time), HEIC through pillow-heif, EXIF orientation
 applied. What is not a picture, is broken, or would not fit in memory is refused with one error
-type, `ImageReadError`, so callers can tell the user what is wrong with the file.
+type, `ImageReadError`, so callers can tell the user what is wrong with the file; a file in a
+picture format that is cut short or corrupted raises its subclass `DamagedImageError`, because
+"this is not a picture" would be the wrong thing to tell someone whose photo did not fully copy.
 """
 
 from __future__ import annotations
@@ -25,6 +27,31 @@ _heif_registered = False
 
 class ImageReadError(ValueError):
     """The file is not a picture we can read (not an image, truncated, empty, too large...)."""
+
+
+class DamagedImageError(ImageReadError):
+    """The file is a picture in a format we read (its first bytes say so) but damaged or cut short."""
+
+
+def _claimed_format(fp: io.BytesIO | Path) -> str | None:
+    """The picture format a file's first bytes announce, by Pillow's own signature checks."""
+    try:
+        if isinstance(fp, Path):
+            with fp.open("rb") as f:
+                prefix = f.read(16)
+        else:
+            prefix = fp.getvalue()[:16]
+    except Exception:
+        return None
+    Image.init()
+    for fmt, (_, accept) in Image.OPEN.items():
+        try:
+            claimed = accept(prefix) if accept is not None else False
+        except Exception:
+            continue
+        if claimed and not isinstance(claimed, str):  # a str: "recognised, but support is missing"
+            return fmt
+    return None
 
 
 def _register_heif() -> None:
@@ -73,8 +100,9 @@ def load_image(source, max_side: int | None = None) -> tuple[Image.Image, tuple[
 
     Returns the image and its scale (x, y) relative to the full-size upright picture, so boxes
     found at working size can be reported in the input's pixels. Raises ImageReadError for a
-    directory, a missing or empty file, something that is not an image, a truncated file, or a
-    picture over MAX_PIXELS (a decompression bomb).
+    directory, a missing or empty file, something that is not an image, or a picture over
+    MAX_PIXELS (a decompression bomb); DamagedImageError (an ImageReadError) for a picture file
+    that is damaged or cut short.
     """
     name = _describe(source)
     if isinstance(source, np.ndarray):
@@ -104,6 +132,9 @@ def load_image(source, max_side: int | None = None) -> tuple[Image.Image, tuple[
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
             raise ImageReadError(f"{name}: picture too large, refused as a decompression bomb ({e})") from None
         except Exception as e:  # Pillow raises UnidentifiedImageError, OSError, SyntaxError...
+            fmt = _claimed_format(fp)
+            if fmt is not None:  # a picture's signature, then too little or broken data
+                raise DamagedImageError(f"{name}: a damaged or cut-short {fmt} file ({e})") from None
             raise ImageReadError(f"{name}: not an image Pillow can read ({e})") from None
     w, h = image.size
     if w * h > MAX_PIXELS:
@@ -124,7 +155,9 @@ def load_image(source, max_side: int | None = None) -> tuple[Image.Image, tuple[
         if getattr(image, "n_frames", 1) > 1:
             image.seek(0)  # animated GIF or multi-page TIFF: the first frame
     except Exception as e:
-        raise ImageReadError(f"{name}: the picture data is broken or truncated ({e})") from None
+        if "not available" in str(e) or "Ghostscript" in str(e):  # a codec missing here, not a bad file
+            raise ImageReadError(f"{name}: a {image.format} picture this installation cannot decode ({e})") from None
+        raise DamagedImageError(f"{name}: a damaged or cut-short {image.format} file ({e})") from None
     if orientation in (5, 6, 7, 8):
         w, h = h, w  # the upright picture's full size
     if orientation != 1:

@@ -9,7 +9,7 @@ drawn by the one stroke renderer.
 
 The synthetic set's distortions (`handwriting.data.synthetic.distort`) are made for glyphs that are all
 alike and so go further; on the UNIPEN letters, which already differ as people do, they cost photo
-cells. What redrawing gains is measured in the README (not enough for the shipped model to use it).
+cells. What redrawing gains is measured in docs/experiments.md (not enough for the shipped model to use it).
 Nothing here imports TensorFlow.
 """
 

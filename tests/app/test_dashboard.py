@@ -245,6 +245,73 @@ def test_touch_draws_and_leaving_the_pad_ends_the_stroke(make_app):
     assert app.fake.calls[-1][1][-1] == [(50.0, 50.0), (280.0, 60.0)]
 
 
+TAPS = {"a tap": [[(140, 140)]],
+        "a tap that wobbles": [[(140, 140), (141, 141), (142, 140)]],
+        "a touch that slides": [[(140, 140), (141, 142), (143, 143), (144, 142), (143, 141)]],
+        "a flick": [[(140, 140), (143, 142), (146, 144)]],
+        "two dots": [[(140, 140)], [(148, 140)]]}
+
+
+@pytest.mark.parametrize("tap", list(TAPS))
+def test_a_tap_or_a_flick_is_not_a_letter_and_stores_nothing(make_app, tap):
+    app = make_app()
+    draw(app.draw.pad.canvas, *TAPS[tap])
+    assert app.fake.calls == [] and app.store.count() == 0
+    html = app.draw.prediction.widget.value
+    assert 'data-letter=""' in html and "draw a letter" in html
+
+
+def test_a_tap_on_the_word_pad_is_not_a_word(make_app):
+    app = make_app()
+    draw(app.word.pad.canvas, [(400, 120)], [(403, 122), (405, 121)])
+    assert app.fake.calls == [] and app.store.count() == 0
+    assert 'data-word=""' in app.word.result.value and "write a word" in app.word.result.value
+
+
+def test_a_letter_with_a_dot_beside_it_is_read_and_undoing_to_the_dot_removes_the_row(make_app):
+    app = make_app()
+    draw(app.draw.pad.canvas, [(30, 30)], STROKE_1)   # a tap first, then a letter
+    assert len(app.fake.calls) == 1 and app.store.count() == 1  # the tap alone was never read
+    app.draw.undo()                                    # the dot is left: it is not a letter any more
+    assert app.store.count() == 0 and "draw a letter" in app.draw.prediction.widget.value
+    draw(app.word.pad.canvas, [(20, 50), (20, 150)], [(400, 120)])
+    assert app.store.count() == 1
+    app.word.undo()                                    # the word's stroke stays: still read
+    app.word.undo()
+    assert app.store.count() == 0
+
+
+def small_letters(shared_data, size: float) -> list[dict]:
+    """Real one-stroke pen letters I, L, O, C from three writers each, as a mouse would give them
+    drawn `size` pixels tall (or wide) in the middle of the Draw pad: whole pixels, no repeats."""
+    from handwriting.app.browser import choose_letters, fit, load_json
+
+    records = [r for r in load_json(shared_data / "strokes_letters.json")
+               if r["label"] in "ILOC" and len(r["strokes"]) == 1]
+    chosen = []
+    for r in choose_letters(records, per_letter=3):
+        (stroke,) = fit(r["strokes"], size + 2 * 130, size + 2 * 130, 130)
+        points = [tuple(p) for p in np.round(stroke).tolist()]
+        points = [p for i, p in enumerate(points) if i == 0 or p != points[i - 1]]
+        chosen.append({"label": r["label"], "stroke": points})
+    return chosen
+
+
+@pytest.mark.shared
+def test_real_one_stroke_letters_drawn_small_are_read_and_stored(make_app, rec, shared_data):
+    """20 px is about the smallest letter anyone draws on the 280 px pad (the pen's dot is 12 px);
+    the refusal of taps must leave it alone."""
+    app = make_app(rec)
+    samples = small_letters(shared_data, 20)
+    read = []
+    for sample in samples:
+        app.draw.clear()
+        draw(app.draw.pad.canvas, sample["stroke"])
+        read.append(app.draw.reading.letter if app.draw.reading is not None else None)
+    assert app.store.count() == len(samples) == 12 and None not in read
+    assert sum(letter == s["label"] for letter, s in zip(read, samples)) >= 10, read
+
+
 def test_a_failing_model_gives_a_message_not_a_traceback(make_app):
     app = make_app(FakeRecognizer(fail=True))
     draw(app.draw.pad.canvas, STROKE_1)
@@ -286,6 +353,63 @@ def test_files_over_the_limit_are_refused_with_a_message(make_app, monkeypatch):
     app.upload.upload.value = upload_value(("big.jpg", png_of(size=(600, 600))))
     card = app.upload.results.children[0].value
     assert "too large" in card and app.store.count() == 0
+
+
+def stand_in(size: int) -> bytes:
+    """What the page's guard sends for a file over the limit, built from the template's own code."""
+    template = (ROOT / "etc" / "jupyter" / "voila" / "templates" / "handwriting" / "index.html.j2").read_text()
+    before, after = re.search(r"new File\(\['([^']*)' \+ file\.size \+ '([^']*)'\]", template).groups()
+    return f"{before}{size}{after}".encode()
+
+
+def test_a_file_the_page_kept_back_gets_a_card_that_stays(make_app):
+    app = make_app()
+    app.upload.upload.value = upload_value(("holiday.jpg", stand_in(25 * 1024 * 1024)), ("good.jpg", png_of()))
+    cards = [c.value for c in app.upload.results.children]
+    assert "holiday.jpg" in cards[1] and "too large (25.0 MB)" in cards[1] and "20.0 MB" in cards[1]
+    assert [r.name for r in app.store.query()] == ["good.jpg"]   # the other file is read as usual
+    app.upload.upload.value = upload_value(("next.jpg", png_of()))
+    draw(app.draw.pad.canvas, STROKE_1)
+    app.select("History")
+    app.select("Upload")
+    cards = [c.value for c in app.upload.results.children]
+    assert len(cards) == 3 and "holiday.jpg" in cards[2] and "too large" in cards[2]  # still there
+    app.word.upload.value = upload_value(("poster.jpg", stand_in(30 * 1024 * 1024)))
+    assert "poster.jpg" in app.word.status.value and "too large (30.0 MB)" in app.word.status.value
+    assert app.store.count() == 3
+
+
+def test_text_that_looks_like_a_stand_in_but_is_small_is_just_not_a_picture(make_app):
+    app = make_app()
+    app.upload.upload.value = upload_value(("note.jpg", stand_in(1234)))
+    card = app.upload.results.children[0].value
+    assert "not a picture" in card and "too large" not in card
+
+
+def cut_in_half(data: bytes) -> bytes:
+    return data[:len(data) // 2]
+
+
+def png_bytes() -> bytes:
+    out = io.BytesIO()
+    Image.open(io.BytesIO(png_of(size=(300, 300)))).save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_a_damaged_picture_says_it_is_damaged_and_names_the_file(make_app):
+    app = make_app()
+    app.upload.upload.value = upload_value(("cut.jpg", cut_in_half(png_of(size=(600, 600)))),
+                                           ("cut.png", cut_in_half(png_bytes())),
+                                           ("shopping.jpg", b"eggs, milk, bread\n" * 20))
+    cut_jpg, cut_png, text = [c.value for c in reversed(app.upload.results.children)]
+    for card, name in ((cut_jpg, "cut.jpg"), (cut_png, "cut.png")):
+        assert name in card and "damaged" in card and "not a picture" not in card
+    assert "shopping.jpg" in text and "not a picture" in text and "damaged" not in text
+    assert app.store.count() == 0
+    app.word.upload.value = upload_value(("word.jpg", cut_in_half(png_of(size=(800, 240)))))
+    assert "word.jpg" in app.word.status.value and "damaged" in app.word.status.value
+    app.word.upload.value = upload_value(("word.jpg", b"hello"))
+    assert "not a picture" in app.word.status.value and "damaged" not in app.word.status.value
 
 
 # ---------------------------------------------------------------------------------------- word

@@ -188,12 +188,12 @@ def test_a_picture_over_the_limit_stays_in_the_browser(app_page, server, tmp_pat
     big = tmp_path / "huge.jpg"
     big.write_bytes(b"\xff\xd8" + bytes(21 * 1024 * 1024))
     cards_before = page.locator(".hw-upload-results .hw-card").count()
-    choose_files(page, ".hw-upload", [str(big)])
-    toast = page.locator("#hw-toast")
-    toast.wait_for(state="visible", timeout=5000)
-    assert "huge.jpg" in toast.inner_text() and "limit" in toast.inner_text()
-    page.wait_for_timeout(500)
-    assert page.locator(".hw-upload-results .hw-card").count() == cards_before
+    rows_before = db_rows(server, "SELECT COUNT(*) FROM predictions")[0][0]
+    choose_files(page, ".hw-upload", [str(big)])  # only a stand-in with its name and size is sent
+    page.wait_for_function(f"document.querySelectorAll('.hw-upload-results .hw-card').length > {cards_before}")
+    card = page.locator(".hw-upload-results .hw-card-error").first
+    assert "huge.jpg" in card.inner_text() and "too large (21.0 MB)" in card.inner_text()
+    assert db_rows(server, "SELECT COUNT(*) FROM predictions")[0][0] == rows_before
     # The page still talks to its kernel: a small picture is read as usual.
     small = tmp_path / "small.png"
     from PIL import Image, ImageDraw
@@ -202,7 +202,8 @@ def test_a_picture_over_the_limit_stays_in_the_browser(app_page, server, tmp_pat
     ImageDraw.Draw(image).line([(30, 20), (30, 100), (90, 100)], fill=0, width=10)
     image.save(small)
     choose_files(page, ".hw-upload", [str(small)])
-    page.wait_for_function(f"document.querySelectorAll('.hw-upload-results .hw-card').length > {cards_before}")
+    page.wait_for_function(f"document.querySelectorAll('.hw-upload-results .hw-card').length > {cards_before + 1}")
+    assert "huge.jpg" in page.locator(".hw-upload-results .hw-card-error").first.inner_text()  # the card stays
 
 
 def test_a_large_phone_photo_reaches_the_kernel(app_page, tmp_path):

@@ -17,6 +17,7 @@ PAD_SIZE = 280
 PEN_WIDTH = 12
 HINT = ("Draw one capital letter (A-Z) in the box with the mouse, a finger or a pen. "
         "The prediction appears when you lift the pen.")
+TOO_SMALL = "Too small to be a letter (a tap or a dot): draw a letter in the box. Undo or Clear removes it."
 
 
 class PredictionView:
@@ -102,6 +103,10 @@ class DrawTab:
     def predict(self) -> None:
         if self.pad.empty:
             return
+        if self.pad.too_small:  # a tap is not a letter: nothing read, nothing stored
+            self._forget()
+            self.prediction.empty(TOO_SMALL)
+            return
         recognizer = self.services.recognizer
         if not recognizer.ready:
             self.status.value = note_html("Loading the model... your letter is read as soon as it is ready.")
@@ -149,16 +154,20 @@ class DrawTab:
         if not self.pad.undo():
             return
         if self.pad.empty:
-            if self.row_id is not None:  # nothing left of this drawing: it is not a prediction any more
-                self.services.store.delete(self.row_id)
-                self.services.stored()
-            self._reset()
+            self._forget()
         else:
             self.predict()
 
     @guarded()
     def clear(self) -> None:
         self.pad.clear()
+        self._reset()
+
+    def _forget(self) -> None:
+        """No letter left on the pad: its row is not a prediction any more."""
+        if self.row_id is not None:
+            self.services.store.delete(self.row_id)
+            self.services.stored()
         self._reset()
 
     def _reset(self) -> None:

@@ -1,6 +1,11 @@
 """The Upload tab: one or many pictures of single letters (phone photos included); each shows the
-original, what the model sees and the prediction. A file that is not a picture, is too large or
-has no ink gets a message of its own; the other files are read as usual.
+original, what the model sees and the prediction. A file that is not a picture, is damaged, is too
+large or has no ink gets a card with its message, kept in the list like the others; the other
+files are read as usual.
+
+A file over the limit never travels whole: the page's guard (etc/jupyter/voila/templates/
+handwriting/index.html.j2) sends a few-byte stand-in with its name and size instead, so the
+kernel gives it the same lasting card as a large file that came some other way.
 
 An upload's name is shown (escaped) and stored as text, never used as a path: nothing uploaded is
 written to disk except as PNG bytes inside the database.
@@ -8,12 +13,15 @@ written to disk except as PNG bytes inside the database.
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+
 import ipywidgets as widgets
 
 from handwriting.app.dashboard.common import (MAX_UPLOAD_BYTES, STORED_SIDE, Services, confidence_text, esc,
                                           guarded, img_tag, log, model_view_html, note_html, picture_upload,
                                           thumbnail_png, to_png, top_k_html, uncertain_badge)
-from handwriting.imaging.decode import ImageReadError, load_image
+from handwriting.imaging.decode import DamagedImageError, ImageReadError, load_image
 
 MAX_CARDS = 60  # results kept on the page (all are in History)
 HINT = ("Choose one or more pictures, each of one capital letter: photos, scans or drawings "
@@ -30,14 +38,45 @@ def size_text(n: int) -> str:
     return f"{n / (1024 * 1024):.1f} MB" if n >= 1024 * 1024 else f"{max(1, n // 1024)} KB"
 
 
-def upload_files(value) -> list[tuple[str, bytes]]:
-    """ipywidgets 8 FileUpload.value (a tuple of dicts, content a memoryview) -> [(name, bytes)]."""
+# What the page's upload guard sends in place of a file over the limit (index.html.j2 writes it).
+STAND_IN = re.compile(rb"handwriting: over the upload limit \((\d{1,15}) bytes\)")
+
+
+@dataclass
+class UploadedFile:
+    name: str    # as given, for showing and storing (never a path)
+    data: bytes  # empty for a file the page kept back
+    size: int    # the file's own size, even when only a stand-in came
+
+    @property
+    def too_large(self) -> bool:
+        return self.size > MAX_UPLOAD_BYTES
+
+    def too_large_text(self) -> str:
+        return (f"too large ({size_text(self.size)}); the limit is {size_text(MAX_UPLOAD_BYTES)} per picture. "
+                "Nothing was read: choose a smaller picture.")
+
+
+def upload_files(value) -> list[UploadedFile]:
+    """ipywidgets 8 FileUpload.value (a tuple of dicts, content a memoryview) -> the files."""
     files = []
     for item in value or ():
         content = item.get("content") if isinstance(item, dict) else getattr(item, "content", None)
         name = item.get("name") if isinstance(item, dict) else getattr(item, "name", None)
-        files.append((display_name(name), bytes(content) if content is not None else b""))
+        data = bytes(content) if content is not None else b""
+        kept_back = STAND_IN.fullmatch(data)
+        if kept_back and int(kept_back[1]) > MAX_UPLOAD_BYTES:
+            files.append(UploadedFile(display_name(name), b"", int(kept_back[1])))
+        else:
+            files.append(UploadedFile(display_name(name), data, len(data)))
     return files
+
+
+def unreadable_text(error: ImageReadError) -> str:
+    """Why a file that load_image refused cannot be read, in the user's words."""
+    if isinstance(error, DamagedImageError):
+        return "damaged: the picture file is cut short or corrupted, so it cannot be read (copy or send it again)"
+    return "not a picture this app can read (PNG, JPEG, HEIC, WebP, GIF, BMP, TIFF)"
 
 
 def error_card(name: str, message: str) -> str:
@@ -68,8 +107,8 @@ class UploadTab:
             return
         self.status.value = note_html(f"Reading {len(files)} picture{'s' if len(files) > 1 else ''}...")
         new = []
-        for name, data in files:  # one card widget each: earlier cards are not sent again
-            card = widgets.HTML(self.read_file(name, data))
+        for file in files:  # one card widget each: earlier cards are not sent again
+            card = widgets.HTML(self.read_file(file))
             card.add_class("hw-card-box")
             new.append(card)
         old = [c for c in self.results.children if c is not self.empty_note]
@@ -77,27 +116,27 @@ class UploadTab:
         self.status.value = ""
         self.upload.value = ()  # so the same file can be chosen again
 
-    def read_file(self, name: str, data: bytes) -> str:
+    def read_file(self, file: UploadedFile) -> str:
         """One picture -> its result card (HTML); stores the prediction when there was one."""
-        if len(data) > MAX_UPLOAD_BYTES:
-            return error_card(name, f"too large ({size_text(len(data))}); the limit is "
-                                    f"{size_text(MAX_UPLOAD_BYTES)} per picture")
+        name, data = file.name, file.data
+        if file.too_large:
+            return error_card(name, file.too_large_text())
         if not data:
             return error_card(name, "empty file (0 bytes)")
         try:
             picture, _ = load_image(data, max_side=STORED_SIDE)
             thumb = thumbnail_png(picture, 160)
             stored = thumbnail_png(picture, STORED_SIDE)
-        except ImageReadError:
-            return error_card(name, "not a picture this app can read (PNG, JPEG, HEIC, WebP, GIF, BMP, TIFF)")
+        except ImageReadError as e:
+            return error_card(name, unreadable_text(e))
         except Exception:
             log.exception("reading upload %r failed", name)
             return error_card(name, "this picture could not be read")
         reader = self.services.recognizer.get()
         try:
             reading = reader.read_letter(data)
-        except ImageReadError:
-            return error_card(name, "not a picture this app can read")
+        except ImageReadError as e:
+            return error_card(name, unreadable_text(e))
         except Exception:
             log.exception("reading upload %r failed", name)
             return error_card(name, "the letter in this picture could not be read")

@@ -9,12 +9,11 @@ import ipywidgets as widgets
 import numpy as np
 from PIL import Image
 
-from handwriting.app.dashboard.common import (MAX_UPLOAD_BYTES, STORED_SIDE, Services, boxes_png,
-                                          confidence_text, error_html, esc, guarded, img_tag, log,
-                                          note_html, picture_upload, strokes_png, thumbnail_png, to_png,
-                                          uncertain_badge)
+from handwriting.app.dashboard.common import (STORED_SIDE, Services, boxes_png, confidence_text, error_html,
+                                          esc, guarded, img_tag, log, note_html, picture_upload, strokes_png,
+                                          thumbnail_png, to_png, uncertain_badge)
 from handwriting.app.dashboard.pad import Pad
-from handwriting.app.dashboard.upload import size_text, upload_files
+from handwriting.app.dashboard.upload import UploadedFile, unreadable_text, upload_files
 from handwriting.imaging.decode import ImageReadError, load_image
 from handwriting.imaging.paper import draw_word
 
@@ -22,6 +21,7 @@ PAD_WIDTH, PAD_HEIGHT = 840, 240
 PEN_WIDTH = 10
 HINT = ("Write a word in CAPITALS on the wide pad, letters apart if you can, or choose a picture of "
         "one. The reading updates each time you lift the pen.")
+TOO_SMALL = "Too small to be a word (a tap or a dot): write a word on the pad. Undo or Clear removes it."
 
 
 def stroke_page(strokes, boxes) -> tuple[Image.Image, list]:
@@ -86,9 +86,10 @@ class WordTab:
         self.widget.add_class("hw-tab")
         self.widget.add_class("hw-word")
 
-    def _empty(self) -> None:
+    def _empty(self, message: str = "") -> None:
         self.seq += 1
-        self.result.value = f'<div class="hw-word-box hw-result-empty" data-seq="{self.seq}" data-word=""></div>'
+        self.result.value = (f'<div class="hw-word-box hw-result-empty" data-seq="{self.seq}" data-word="">'
+                             f'{note_html(message) if message else ""}</div>')
 
     def show(self, reading, picture_png: bytes, row_id: int | None) -> None:
         self.seq += 1
@@ -132,6 +133,10 @@ class WordTab:
     def read_pad(self) -> None:
         if self.pad.empty:
             return
+        if self.pad.too_small:  # a tap is not a word: nothing read, nothing stored
+            self._forget()
+            self._empty(TOO_SMALL)
+            return
         if not self.services.recognizer.ready:
             self.status.value = note_html("Loading the model...")
         reader = self.services.recognizer.get()
@@ -168,13 +173,17 @@ class WordTab:
         if not self.pad.undo():
             return
         if self.pad.empty:
-            if self.row_id is not None:
-                self.services.store.delete(self.row_id)
-                self.services.stored()
-            self.row_id = None
+            self._forget()
             self._empty()
         else:
             self.read_pad()
+
+    def _forget(self) -> None:
+        """No word left on the pad: its row is not a prediction any more."""
+        if self.row_id is not None:
+            self.services.store.delete(self.row_id)
+            self.services.stored()
+        self.row_id = None
 
     @guarded()
     def clear(self) -> None:
@@ -189,25 +198,27 @@ class WordTab:
         files = upload_files(change["new"])
         if not files:
             return
-        name, data = files[0]
         self.upload.value = ()
-        self.read_picture(name, data)
+        self.read_picture(files[0])
 
-    def read_picture(self, name: str, data: bytes) -> None:
-        if len(data) > MAX_UPLOAD_BYTES:
-            self.status.value = error_html(f"{name}: too large ({size_text(len(data))}); the limit is "
-                                           f"{size_text(MAX_UPLOAD_BYTES)}")
+    def read_picture(self, file: UploadedFile) -> None:
+        name, data = file.name, file.data
+        if file.too_large:
+            self.status.value = error_html(f"{name}: {file.too_large_text()}")
+            return
+        if not data:
+            self.status.value = error_html(f"{name}: empty file (0 bytes)")
             return
         try:
             picture, _ = load_image(data)
-        except ImageReadError:
-            self.status.value = error_html(f"{name}: not a picture this app can read")
+        except ImageReadError as e:
+            self.status.value = error_html(f"{name}: {unreadable_text(e)}")
             return
         reader = self.services.recognizer.get()
         try:
             reading = reader.read_word(data, lexicon=self.services.lexicon())
-        except ImageReadError:
-            self.status.value = error_html(f"{name}: not a picture this app can read")
+        except ImageReadError as e:
+            self.status.value = error_html(f"{name}: {unreadable_text(e)}")
             return
         except Exception:
             log.exception("reading word picture %r failed", name)
