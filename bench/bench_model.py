@@ -27,9 +27,9 @@ def main() -> None:
 
     import keras
 
+    from handwriting.data.synthetic import generate
     from handwriting.letters.augment import Augmentation
     from handwriting.letters.model import build_model, compiled_predictor
-    from handwriting.data.synthetic import generate
     from handwriting.letters.train import _pipeline
 
     data = generate(args.images, seed=0)

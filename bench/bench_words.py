@@ -38,9 +38,9 @@ import numpy as np
 
 from handwriting import LETTERS
 from handwriting.cards import load_card
-from handwriting.paths import shared_data_dir
 from handwriting.imaging.letter import fit_and_center
 from handwriting.imaging.paper import PEN, strokes_on_paper
+from handwriting.paths import shared_data_dir
 from handwriting.words.metrics import WordScore
 from handwriting.words.real_composed import composed_pictures
 from handwriting.words.train import split_real_words

@@ -23,11 +23,11 @@ from pathlib import Path
 
 import numpy as np
 
-from handwriting.data.shared import labs, unseen_writer_sets, unipen
 from handwriting.data.dataset import Dataset
-from handwriting.letters.evaluate import evaluate
-from handwriting.imaging.strokes import DEFAULT_PEN_WIDTH
+from handwriting.data.shared import labs, unseen_writer_sets, unipen
 from handwriting.data.synthetic import generate
+from handwriting.imaging.strokes import DEFAULT_PEN_WIDTH
+from handwriting.letters.evaluate import evaluate
 from handwriting.letters.train import TrainConfig, train
 from handwriting.recipes import TRAIN_PEN_WIDTHS, word_piece_maker
 

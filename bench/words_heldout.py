@@ -23,10 +23,10 @@ import tempfile
 from collections import defaultdict
 from pathlib import Path
 
-from handwriting.paths import shared_data_dir
-from handwriting.recognize.reader import Recognizer
 from handwriting.imaging.paper import strokes_on_paper
+from handwriting.paths import shared_data_dir
 from handwriting.recipes import train_letters
+from handwriting.recognize.reader import Recognizer
 from handwriting.words.train import writer_folds
 
 RESULTS = Path(__file__).parent / "results" / "words_heldout.json"

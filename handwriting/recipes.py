@@ -72,7 +72,7 @@ def aligned_word_letters(words: str, aligner: str | Path | None = None) -> list[
     selection: `strokes_words.json?writer=unipen:*`), aligned with their labels by the model
     `aligner` (default: the shipped one), one row per collection; and the candidates the alignment
     passes over that straddle two letters, as not-letters (`handwriting.words.aligned_letters`)."""
-    from handwriting.data.formats import read_strokes_records
+    from handwriting.data.strokes_json import read_strokes_records
     from handwriting.recognize.reader import Recognizer
     from handwriting.words.aligned_letters import word_letters
 

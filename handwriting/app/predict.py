@@ -110,9 +110,9 @@ def _human(name: str, result: dict) -> str:
 
 
 def run(args) -> int:
-    from handwriting.words.lexicon import Lexicon
     from handwriting.imaging.decode import ImageReadError
     from handwriting.recognize.reader import Recognizer
+    from handwriting.words.lexicon import Lexicon
 
     if args.top_k < 1:
         raise ValueError("--top-k must be at least 1")

@@ -12,10 +12,11 @@ from pathlib import Path
 
 import numpy as np
 
-from handwriting.data.formats import load, load_strokes_json
 from handwriting.data.dataset import Dataset
-from handwriting.paths import shared_data_dir
+from handwriting.data.formats import load
+from handwriting.data.strokes_json import load_strokes_json
 from handwriting.imaging.redraw import original_source
+from handwriting.paths import shared_data_dir
 
 UNIPEN_LICENCE = "CC BY 4.0 (UNIPEN train_r01_v07, Zenodo re-release; cite Guyon et al., ICPR 1994)"
 

@@ -16,18 +16,18 @@ from typing import Callable, Sequence
 import numpy as np
 
 from handwriting import LETTERS
-from handwriting.letters.augment import Augmentation, augment_batch
-from handwriting.data.shared import UNIPEN_LICENCE
-from handwriting.data.formats import load
-from handwriting.data.dataset import Dataset
-from handwriting.letters.evaluate import calibrate_threshold, evaluate, metrics, probabilities
-from handwriting.letters.split import class_weights, split_by_group
 from handwriting.cards import LETTER_TASK, new_card, save_card
+from handwriting.data.dataset import Dataset
+from handwriting.data.formats import load
 from handwriting.data.not_letters import NOT_A_LETTER, from_letters
-from handwriting.paths import local_models_dir
+from handwriting.data.shared import UNIPEN_LICENCE
+from handwriting.data.synthetic import LICENCE as SYNTHETIC_LICENCE
 from handwriting.imaging.redraw import is_redrawn
 from handwriting.imaging.strokes import DEFAULT_PEN_WIDTH
-from handwriting.data.synthetic import LICENCE as SYNTHETIC_LICENCE
+from handwriting.letters.augment import Augmentation, augment_batch
+from handwriting.letters.evaluate import calibrate_threshold, evaluate, metrics, probabilities
+from handwriting.letters.split import class_weights, split_by_group
+from handwriting.paths import local_models_dir
 
 LICENCES = {"synthetic": SYNTHETIC_LICENCE, "unipen": UNIPEN_LICENCE}  # for sources that carry none
 

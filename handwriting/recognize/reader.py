@@ -25,10 +25,10 @@ from handwriting.letters.reader import LetterModel
 from handwriting.paths import default_word_model_path
 from handwriting.recognize.results import NOTHING, LetterReading, WordReading, no_word, nothing_read
 from handwriting.words.lexicon import Lexicon
+from handwriting.words.line import Line
 from handwriting.words.model import HEIGHT as STRIP_HEIGHT, WIDTH as STRIP_WIDTH, WordModel, greedy
 from handwriting.words.placement import place_letters
 from handwriting.words.reading import StripView, Weighing, choose
-from handwriting.words.line import Line
 from handwriting.words.segment import find_lines, main_line, stroke_line, word_breaks, word_strokes
 
 PLACED_NOTE = "cut where the word model reads it"

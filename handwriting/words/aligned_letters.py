@@ -19,10 +19,10 @@ from __future__ import annotations
 import numpy as np
 
 from handwriting import LETTERS
-from handwriting.words.alignment import align
 from handwriting.data.dataset import Dataset
 from handwriting.imaging.ink import TEXT_SIDE, NoInkError, extract_ink
 from handwriting.imaging.paper import strokes_on_paper
+from handwriting.words.alignment import align
 from handwriting.words.reading import candidates
 from handwriting.words.segment import main_line
 

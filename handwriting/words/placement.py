@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from handwriting.imaging.letter import letter_from_ink
+from handwriting.words.line import Line
 from handwriting.words.model import column_offset, greedy
 from handwriting.words.reading import StripView
-from handwriting.words.line import Line
 
 
 @dataclass

@@ -19,8 +19,8 @@ import numpy as np
 from handwriting.imaging.ink import InkImage
 from handwriting.letters.reader import LetterModel
 from handwriting.words.alignment import Candidates, Span, align_scored, best_split
-from handwriting.words.model import WordModel, beam_search, sequence_log_probability, strip
 from handwriting.words.line import Line, group_image, line_ink
+from handwriting.words.model import WordModel, beam_search, sequence_log_probability, strip
 
 LETTER_PENALTY = 0.1   # log-score cost of each letter: fewer, better-read letters win ties
 WORD_MODEL_WEIGHT = 1.5  # the letter model's split against the word model's log-probability (bench/tune_words.py)

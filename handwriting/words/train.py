@@ -22,11 +22,12 @@ from pathlib import Path
 
 import numpy as np
 
-from handwriting.data.formats import load, read_strokes_records, split_filters
-from handwriting.data.shared import UNIPEN_LICENCE
 from handwriting.cards import load_card, new_card, save_card
-from handwriting.paths import local_models_dir
+from handwriting.data.formats import load
+from handwriting.data.shared import UNIPEN_LICENCE
+from handwriting.data.strokes_json import read_strokes_records, split_filters
 from handwriting.letters.train import describe_sources
+from handwriting.paths import local_models_dir
 
 TASK = "words and lines of handwritten capitals A-Z, read along the line (CRNN + CTC, 32 x 256 strips)"
 
@@ -97,8 +98,8 @@ def paper_strips(records: list[dict]) -> tuple[np.ndarray, list[str]]:
     from handwriting.imaging.ink import TEXT_SIDE, extract_ink
     from handwriting.imaging.paper import strokes_on_paper
     from handwriting.words.line import line_ink
-    from handwriting.words.segment import main_line
     from handwriting.words.model import HEIGHT, WIDTH, strip
+    from handwriting.words.segment import main_line
 
     strips, texts = [], []
     for record in records:

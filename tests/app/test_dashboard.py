@@ -20,10 +20,10 @@ from PIL import Image, ImageDraw
 
 from handwriting.app.dashboard import build_app
 from handwriting.app.dashboard import common, upload
-from handwriting.imaging.letter import Preprocessed, preprocess_image
-from handwriting.recognize.results import LetterReading, WordReading
 from handwriting.app.store import Store
+from handwriting.imaging.letter import Preprocessed, preprocess_image
 from handwriting.imaging.strokes import render_strokes
+from handwriting.recognize.results import LetterReading, WordReading
 
 ROOT = Path(__file__).resolve().parents[2]
 REQUIRED_CLASSES = ("hw-draw-canvas", "hw-prediction", "hw-upload", "hw-word-canvas", "hw-word-result",

@@ -9,8 +9,8 @@ import pytest
 from handwriting import LETTERS
 from handwriting.data import explore
 from handwriting.data.dataset import Dataset
-from handwriting.imaging.letter import preprocess_image
 from handwriting.data.synthetic import generate
+from handwriting.imaging.letter import preprocess_image
 
 
 @pytest.fixture(scope="module")

@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 
 from handwriting import LETTERS
-from handwriting.data.formats import detect_format, load, load_strokes_json, read_idx, read_strokes_records, save
 from handwriting.data.dataset import DataError, Dataset
+from handwriting.data.formats import detect_format, load, read_idx, save
 from handwriting.data.kaggle_csv import write_kaggle_csv
+from handwriting.data.strokes_json import load_strokes_json, read_strokes_records
 from tests.helpers import (all_letters_strokes, draw_letter_png, letter_images, stroke_record, write_emnist,
                            write_idx, write_strokes)
 

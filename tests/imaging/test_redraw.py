@@ -7,7 +7,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from handwriting.data.formats import load_strokes_json
+from handwriting.data.strokes_json import load_strokes_json
 from handwriting.imaging.redraw import Redraw, redraw
 from handwriting.imaging.strokes import render_strokes
 from tests.helpers import all_letters_strokes, write_strokes

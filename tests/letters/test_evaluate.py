@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from handwriting.letters.evaluate import calibrate_threshold, calibration, confusion, metrics, most_confused
 from handwriting.cards import load_card, save_card, to_markdown
+from handwriting.letters.evaluate import calibrate_threshold, calibration, confusion, metrics, most_confused
 
 
 def _probs(pred, n=26, conf=0.9):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from handwriting.letters.augment import Augmentation, preview
 from handwriting.data.dataset import Dataset
+from handwriting.letters.augment import Augmentation, preview
 from handwriting.letters.split import class_weights, imbalance, split_by_group, stratified_split
 from tests.helpers import letter_images
 

@@ -13,9 +13,9 @@ import sys
 import numpy as np
 import pytest
 
-from handwriting.data.formats import save
-from handwriting.data.dataset import Dataset
 from handwriting.cards import file_sha256, load_card
+from handwriting.data.dataset import Dataset
+from handwriting.data.formats import save
 from handwriting.letters.train import TrainConfig
 
 
@@ -89,9 +89,9 @@ def test_default_model_path_is_never_the_shipped_model():
 
 def test_fine_tuning_starts_from_the_given_model(trained, tmp_path):
     """`-p init_model` continues training a saved model (the dashboard's fine-tuning recipe)."""
+    from handwriting.data.synthetic import generate
     from handwriting.letters.evaluate import probabilities
     from handwriting.letters.reader import load_keras_model
-    from handwriting.data.synthetic import generate
 
     _, model, _ = trained
     tuned = tmp_path / "tuned.keras"
@@ -123,9 +123,9 @@ def test_not_letters_get_uniform_targets_and_letters_one_hot():
 # (the left half of an O), which no model can doubt much on their own.
 @pytest.mark.parametrize("kind, gain", [("not_letters", 0.1), ("word_pieces", 0.03)])
 def test_training_with_made_pictures_teaches_doubt_about_bad_cuts(kind, gain, tmp_path):
-    from handwriting.letters.evaluate import probabilities
     from handwriting.data.not_letters import NOT_A_LETTER, from_letters
     from handwriting.data.synthetic import generate
+    from handwriting.letters.evaluate import probabilities
     from handwriting.letters.train import train
     from handwriting.recipes import extra_pictures
     from handwriting.words.pieces import word_pieces
@@ -155,8 +155,8 @@ def test_training_with_made_pictures_teaches_doubt_about_bad_cuts(kind, gain, tm
 
 
 def test_the_same_data_and_seed_give_the_same_model(tmp_path):
-    from handwriting.letters.evaluate import probabilities
     from handwriting.data.synthetic import generate
+    from handwriting.letters.evaluate import probabilities
     from handwriting.letters.train import train
 
     data, probe = generate(7800, seed=1), generate(260, seed=9).x

@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
+from handwriting.cards import file_sha256, load_card
 from handwriting.data.shared import unseen_writer_sets
 from handwriting.letters.evaluate import probabilities
 from handwriting.letters.reader import load_keras_model
-from handwriting.cards import file_sha256, load_card
 from handwriting.paths import default_model_path
 
 pytestmark = pytest.mark.shared
@@ -96,7 +96,7 @@ def test_a_letter_drawn_with_a_thinner_or_thicker_pen_keeps_its_label(model, sha
 
 @pytest.fixture(scope="module")
 def touchscreen_strokes(shared_data):
-    from handwriting.data.formats import read_strokes_json
+    from handwriting.data.strokes_json import read_strokes_json
 
     return [r for r in read_strokes_json(shared_data / "strokes_letters.json")
             if r.get("flag") == "ok" and r["writer"].startswith("kenan:")]

@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 
 from handwriting.cards import load_card
-from handwriting.paths import default_word_model_path
 from handwriting.imaging.paper import strokes_on_paper
+from handwriting.paths import default_word_model_path
 from handwriting.words.train import split_real_words
 
 pytestmark = pytest.mark.shared

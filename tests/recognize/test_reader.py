@@ -15,10 +15,10 @@ from PIL import Image
 
 from handwriting import LETTERS
 from handwriting.data.not_letters import from_nothing
-from handwriting.words.lexicon import Lexicon
 from handwriting.imaging.decode import ImageReadError
 from handwriting.imaging.letter import preprocess_image
 from handwriting.imaging.strokes import render_strokes
+from handwriting.words.lexicon import Lexicon
 from tests.pictures import draw, encoded, letter_strokes, photo_page
 
 SOURCES = ["muti_kara_ocr", "tessalonica_alfabet", "singleletter"]  # real_letters.npz's source order

@@ -7,9 +7,9 @@ import json
 import numpy as np
 
 from handwriting import LETTERS
-from handwriting.words.alignment import align
 from handwriting.imaging.paper import strokes_on_paper
 from handwriting.words.aligned_letters import align_word, word_letters
+from handwriting.words.alignment import align
 from tests.pictures import strokes_word
 
 

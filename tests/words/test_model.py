@@ -177,8 +177,8 @@ def test_real_words_held_out_share_no_writer_and_no_text_with_training_words():
 def test_a_trained_word_model_saves_with_its_card_and_loads_without_custom_code(tmp_path):
     import keras
 
-    from handwriting.words.train import WordTrainConfig, train_words
     from handwriting.words.model import WordModel
+    from handwriting.words.train import WordTrainConfig, train_words
 
     out = tmp_path / "words.keras"
     lines = []

@@ -22,9 +22,9 @@ from handwriting.app.dashboard.model_card import ModelTab
 from handwriting.app.dashboard.style import stylesheet_html
 from handwriting.app.dashboard.upload import UploadTab
 from handwriting.app.dashboard.word import WordTab
+from handwriting.app.store import Store, StoreError
 from handwriting.cards import load_card
 from handwriting.paths import default_model_path, default_word_model_path
-from handwriting.app.store import Store, StoreError
 
 TITLES = ("Draw", "Upload", "Word", "History", "Model")
 HISTORY = TITLES.index("History")

@@ -17,8 +17,8 @@ import ipywidgets as widgets
 from handwriting import LETTERS
 from handwriting.app.dashboard.common import (Services, confidence_text, error_html, esc, guarded, img_tag,
                                           note_html, uncertain_badge)
-from handwriting.paths import PROJECT_ROOT, data_dir
 from handwriting.app.store import Record, StoreError
+from handwriting.paths import PROJECT_ROOT, data_dir
 
 PAGE_SIZE = 20
 NO_LABEL = "-"
