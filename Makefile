@@ -30,7 +30,7 @@ test: $(STAMP)
 # one on the embedded default data.
 dashboard: $(STAMP)
 	@test -f "$(MODEL)" || $(BIN)/handwriting train -p model_path "$(abspath $(MODEL))"
-	$(BIN)/handwriting dashboard --host $(HOST) --port $(PORT) --model "$(abspath $(MODEL))" $(if $(DB),--db "$(abspath $(DB))")
+	$(BIN)/handwriting dashboard --host $(HOST) --port $(PORT) --model "$(abspath $(MODEL))" $(if $(DB),--db "$(DB)")
 
 # Trains (03) and evaluates (04) headlessly on the embedded default, never touching the shipped model.
 # Papermill parameters pass through: ARGS to training, EVAL_ARGS to evaluation, e.g.

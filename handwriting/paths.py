@@ -47,9 +47,11 @@ def local_models_dir() -> Path:
     return models_dir() / "local"
 
 
-def database_path() -> Path:
-    """The SQLite file of predictions (`HANDWRITING_DB` overrides)."""
-    return _setting("HANDWRITING_DB", data_dir() / "predictions.sqlite")
+def database_location() -> str:
+    """Where predictions are stored (`HANDWRITING_DB` overrides): a SQLite file path or a database
+    URL, exactly as given. A URL is never turned into a file path here: the store reads it
+    (`handwriting.app.store.sqlite_file`)."""
+    return os.environ.get("HANDWRITING_DB") or str(data_dir() / "predictions.sqlite")
 
 
 def shared_data_dir() -> Path:

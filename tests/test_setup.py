@@ -34,7 +34,7 @@ def test_environment_yml_lists_the_same_dependencies_as_pyproject():
 
 
 def test_paths_resolve_from_the_project_root_not_the_cwd(tmp_path):
-    code = "from handwriting import paths; print(paths.default_model_path()); print(paths.database_path())"
+    code = "from handwriting import paths; print(paths.default_model_path()); print(paths.database_location())"
     env = {k: v for k, v in os.environ.items() if not k.startswith("HANDWRITING_")}
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, env=env)
     model, db = out.stdout.split()
@@ -45,7 +45,7 @@ def test_paths_resolve_from_the_project_root_not_the_cwd(tmp_path):
 def test_settings_override_paths(monkeypatch, tmp_path):
     monkeypatch.setenv("HANDWRITING_DB", str(tmp_path / "x.sqlite"))
     monkeypatch.setenv("HANDWRITING_MODEL", str(tmp_path / "m.keras"))
-    assert paths.database_path() == tmp_path / "x.sqlite"
+    assert paths.database_location() == str(tmp_path / "x.sqlite")
     assert paths.default_model_path() == tmp_path / "m.keras"
 
 

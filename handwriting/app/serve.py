@@ -24,7 +24,7 @@ import sys
 import time
 from pathlib import Path
 
-from handwriting.paths import PROJECT_ROOT, database_path, default_model_path
+from handwriting.paths import PROJECT_ROOT, database_location, default_model_path
 
 NOTEBOOK = PROJECT_ROOT / "notebooks" / "dashboard.ipynb"
 SETTINGS = PROJECT_ROOT / "etc" / "jupyter"
@@ -38,7 +38,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "the dashboard, History included, to everyone who can reach this machine)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
     parser.add_argument("--db", default=None,
-                        help="SQLite file of predictions (default: $HANDWRITING_DB, else data/predictions.sqlite)")
+                        help="SQLite file of predictions, or a sqlite:/// URL (default: $HANDWRITING_DB, else "
+                             "data/predictions.sqlite)")
     parser.add_argument("--model", default=None,
                         help="the .keras model (default: $HANDWRITING_MODEL, else models/handwriting.keras)")
     parser.add_argument("--pool-size", type=int, default=1,
@@ -61,7 +62,7 @@ def _is_loopback(host: str) -> bool:
 
 def settings(args) -> tuple[list[str], dict[str, str], str]:
     """The Voila command, its environment and the address to print, from the parsed options."""
-    db = Path(args.db).expanduser().resolve() if args.db else database_path()
+    db = args.db or database_location()  # as given: the store reads it (a URL is no file name)
     model = Path(args.model).expanduser().resolve() if args.model else default_model_path()
     env = dict(os.environ)
     env["HANDWRITING_DB"] = str(db)
@@ -104,12 +105,14 @@ def _listening(host: str, port: int) -> bool:
 
 
 def run(args) -> int:
-    from handwriting.app.store import Store, StoreError
+    from handwriting.app.store import Store, StoreError, sqlite_file
 
     command, env, url = settings(args)
-    db, model = Path(env["HANDWRITING_DB"]), Path(env["HANDWRITING_MODEL"])
-    try:  # a damaged or foreign database file is an error here, not a broken page later
+    model = Path(env["HANDWRITING_MODEL"])
+    try:  # a URL it cannot serve, a damaged or foreign database file: an error here, not a broken page later
+        db = sqlite_file(env["HANDWRITING_DB"])
         Store(db).close()
+        env["HANDWRITING_DB"] = str(db)  # the kernels start elsewhere: give them the file, not a relative path
     except StoreError as exc:
         print(f"handwriting dashboard: error: {exc}", file=sys.stderr)
         return 2

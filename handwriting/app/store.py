@@ -1,6 +1,6 @@
 """The SQLite store of predictions the dashboard makes, and the users' corrections of them.
 
-One file (`handwriting.paths.database_path()` unless told otherwise) shared by every Voila kernel:
+One file (`handwriting.paths.database_location()` unless told otherwise) shared by every Voila kernel:
 each browser tab is its own process, so the store runs in WAL mode with a busy timeout, writes in
 short `BEGIN IMMEDIATE` transactions and migrates its versioned schema on open. A file that is not
 this store's database (another program's SQLite file, a damaged file, a picture) raises
@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import sqlite3
 import threading
 import time
@@ -28,7 +29,7 @@ import numpy as np
 from PIL import Image
 
 from handwriting import LETTERS
-from handwriting.paths import database_path
+from handwriting.paths import database_location
 
 APPLICATION_ID = 0x48574452  # "HWDR": marks the file as this store's, so a foreign SQLite file is refused
 SOURCES = ("draw", "upload", "word")
@@ -119,6 +120,30 @@ def png_bytes(image: np.ndarray | Image.Image) -> bytes:
     return out.getvalue()
 
 
+def sqlite_file(location: str | Path) -> Path:
+    """The SQLite file a database location names: a file path, or a `sqlite:///path` URL
+    (`sqlite:////abs/path` for an absolute one, as SQLAlchemy writes them). Any other URL is refused
+    with a StoreError, never taken for a file name; a password in it is not repeated."""
+    text = str(location)
+    scheme, sep, rest = text.partition("://")
+    if not sep:
+        return Path(text).expanduser().resolve()
+    if scheme.lower() == "sqlite":
+        if not rest.startswith("/") or rest == "/":
+            raise StoreError(f"{masked(text)}: a SQLite URL is sqlite:///relative/path or sqlite:////absolute/path")
+        return Path(rest[1:]).expanduser().resolve()
+    if scheme.lower() in ("postgresql", "postgres") or scheme.lower().startswith("postgresql+"):
+        raise StoreError(f"{masked(text)}: PostgreSQL is not supported by this version of the store; "
+                         "give a SQLite file path (DB= / --db / HANDWRITING_DB)")
+    raise StoreError(f"{masked(text)}: unknown database URL scheme {scheme!r}; give a SQLite file path "
+                     "or sqlite:///path")
+
+
+def masked(location: str) -> str:
+    """A database location with any password replaced by ***, fit for messages and logs."""
+    return re.sub(r"(://[^/@:]*:)[^/@]*@", r"\1***@", location)
+
+
 def _check_file(path: Path) -> None:
     """Refuse, before SQLite touches it, a file that is not a SQLite database."""
     if path.is_dir():
@@ -139,8 +164,7 @@ class Store:
     """The predictions database. Safe to share between threads; one per process is enough."""
 
     def __init__(self, path: str | Path | None = None, timeout: float = BUSY_TIMEOUT_S):
-        self.path = Path(path) if path is not None else database_path()
-        self.path = self.path.expanduser().resolve()
+        self.path = sqlite_file(path if path is not None else database_location())
         _check_file(self.path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()

@@ -581,3 +581,20 @@ def test_serve_refuses_a_damaged_database_before_starting(tmp_path, capsys):
     bad.write_bytes(b"SQLite format 3\x00" + b"\x01" * 300)
     assert serve.main(["--db", str(bad), "--port", "1"]) == 2
     assert "bad.sqlite" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("url, says", [
+    ("postgresql://teacher:s3cret@db.example/class", "PostgreSQL is not supported"),
+    ("postgres://teacher:s3cret@localhost/class", "PostgreSQL is not supported"),
+    ("mysql://teacher:s3cret@localhost/class", "unknown database URL scheme 'mysql'"),
+])
+def test_serve_refuses_a_database_url_it_cannot_serve_and_makes_no_file(tmp_path, monkeypatch, capsys, url, says):
+    """A URL is never turned into a file path (it used to become a SQLite file named after it),
+    and its password is never printed."""
+    from handwriting.app import serve
+
+    monkeypatch.chdir(tmp_path)
+    assert serve.main(["--db", url, "--port", "1"]) == 2
+    err = capsys.readouterr().err
+    assert says in err and "s3cret" not in err and "teacher:***@" in err
+    assert list(tmp_path.rglob("*")) == []

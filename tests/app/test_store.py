@@ -286,3 +286,17 @@ def test_export_with_nothing_corrected_says_so(tmp_path):
         with pytest.raises(StoreError, match="no corrected"):
             store.export(tmp_path / "x.npz")
         assert not (tmp_path / "x.npz").exists()
+
+
+def test_a_location_is_a_file_path_or_a_sqlite_url(tmp_path, monkeypatch):
+    from handwriting.app.store import sqlite_file
+
+    monkeypatch.chdir(tmp_path)
+    assert sqlite_file("data/p.sqlite") == tmp_path / "data" / "p.sqlite"
+    assert sqlite_file("sqlite:///data/p.sqlite") == tmp_path / "data" / "p.sqlite"
+    assert sqlite_file(f"sqlite:///{tmp_path}/p.sqlite") == tmp_path / "p.sqlite"  # sqlite://// + absolute
+    with pytest.raises(StoreError, match="sqlite:///relative/path"):
+        sqlite_file("sqlite://p.sqlite")
+    with pytest.raises(StoreError, match="unknown database URL scheme 'redis'"):
+        Store("redis://localhost/0")
+    assert list(tmp_path.iterdir()) == []  # nothing made on the way
