@@ -13,14 +13,19 @@ from handwriting import LETTERS
 from handwriting.data.dataset import Dataset
 
 
+def batched(predict, images: np.ndarray, batch_size: int) -> np.ndarray:
+    """float32 N x 26 from a compiled call (`handwriting.letters.model.compiled_predictor`) over
+    N x 28 x 28 images, `batch_size` at a time (each batch made float only when it is its turn)."""
+    out = [np.asarray(predict(images[i:i + batch_size].astype(np.float32)))
+           for i in range(0, len(images), batch_size)]
+    return np.concatenate(out).astype(np.float32) if out else np.zeros((0, len(LETTERS)), np.float32)
+
+
 def probabilities(model, images: np.ndarray, batch_size: int = 2048) -> np.ndarray:
     """N x 26 probabilities for uint8 N x 28 x 28 images, in batches through a compiled call."""
     from handwriting.letters.model import compiled_predictor
 
-    predict = compiled_predictor(model)
-    out = [np.asarray(predict(images[i:i + batch_size].astype(np.float32)))
-           for i in range(0, len(images), batch_size)]
-    return np.concatenate(out) if out else np.zeros((0, len(LETTERS)), np.float32)
+    return batched(compiled_predictor(model), images, batch_size)
 
 
 def confusion(y: np.ndarray, predicted: np.ndarray) -> np.ndarray:

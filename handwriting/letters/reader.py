@@ -14,6 +14,7 @@ import numpy as np
 
 from handwriting import LETTERS
 from handwriting.cards import DEFAULT_THRESHOLD, load_card
+from handwriting.letters.evaluate import batched
 from handwriting.paths import default_model_path
 
 BATCH = 512
@@ -52,8 +53,4 @@ class LetterModel:
             x = x[None]
         if x.ndim != 3 or x.shape[1:] != (28, 28):
             raise ValueError(f"expected N x 28 x 28 images, got shape {x.shape}")
-        if len(x) == 0:
-            return np.zeros((0, len(self.letters)), dtype=np.float32)
-        x = x.astype(np.float32)
-        out = [np.asarray(self._call(x[i:i + BATCH])) for i in range(0, len(x), BATCH)]
-        return np.concatenate(out).astype(np.float32)
+        return batched(self._call, x, BATCH)

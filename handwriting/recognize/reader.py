@@ -63,11 +63,16 @@ class Recognizer:
         """`word_model`: a word model file (`handwriting.words.model`) weighed in when reading words
         and lines; "default" takes the shipped one if it is there, None reads with letters only."""
         self.letter_model = LetterModel(model_path)  # TensorFlow loads here, only when a model is really needed
-        self.path, self.card, self.version = self.letter_model.path, self.letter_model.card, self.letter_model.version
-        self.threshold, self.letters = self.letter_model.threshold, self.letter_model.letters
         if word_model == "default":
             word_model = default_word_model_path() if default_word_model_path().is_file() else None
         self.word_model = WordModel(Path(word_model)) if word_model is not None else None
+
+    # The letter model's file, card, version, threshold and letters, as the callers ask the Recognizer.
+    path = property(lambda self: self.letter_model.path)
+    card = property(lambda self: self.letter_model.card)
+    version = property(lambda self: self.letter_model.version)
+    threshold = property(lambda self: self.letter_model.threshold)
+    letters = property(lambda self: self.letter_model.letters)
 
     def warm(self) -> None:
         """Trace the compiled calls now: the first call of each costs hundreds of milliseconds,
