@@ -73,11 +73,11 @@ def aligned_word_letters(words: str, aligner: str | Path | None = None) -> list[
     `aligner` (default: the shipped one), one row per collection; and the candidates the alignment
     passes over that straddle two letters, as not-letters (`handwriting.words.aligned_letters`)."""
     from handwriting.data.strokes_json import read_strokes_records
-    from handwriting.recognize.reader import Recognizer
+    from handwriting.letters.reader import LetterModel
     from handwriting.words.aligned_letters import word_letters
 
-    letters, negatives, _ = word_letters(Recognizer(None if aligner is None else str(aligner)),
-                                         read_strokes_records(words))
+    # The candidates need the letter model only: no word model is loaded for the alignment.
+    letters, negatives, _ = word_letters(LetterModel(aligner), read_strokes_records(words))
     rows = [ExtraPictures(row["name"], letters.x[letters.source == row["name"]],
                           letters.y[letters.source == row["name"]].astype(np.int32), row["licence"])
             for row in describe_sources(letters)]
