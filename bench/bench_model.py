@@ -29,8 +29,9 @@ def main() -> None:
 
     from handwriting.data.synthetic import generate
     from handwriting.letters.augment import Augmentation
-    from handwriting.letters.model import build_model, compiled_predictor
+    from handwriting.letters.model import build_model
     from handwriting.letters.train import _pipeline
+    from handwriting.runtime import traced_call
 
     data = generate(args.images, seed=0)
     x, y = data.x, data.y
@@ -59,7 +60,7 @@ def main() -> None:
     for _ in range(n):
         model.predict(one, verbose=0)
     predict_ms = (time.perf_counter() - start) / n * 1000
-    call = compiled_predictor(model)
+    call = traced_call(model)
     call(one)
     start = time.perf_counter()
     for _ in range(n):

@@ -15,12 +15,11 @@ import importlib
 import os
 import re
 import sys
-import tempfile
 import threading
-from contextlib import contextmanager
-from typing import Iterator
 
 from tqdm import tqdm
+
+from handwriting.runtime import filtered_stderr
 
 # A line TensorFlow's C++ logging writes, in the absl format ("I0000 00:00:1796595128.144196  8989
 # port.cc:153] ..."), the older one ("2024-05-01 12:00:00.000000: I tensorflow/...cc:12] ..."), or
@@ -32,31 +31,10 @@ TF_LOG_LINE = re.compile(
     r"|To enable the following instructions: .* rebuild TensorFlow)")
 
 
-@contextmanager
-def tensorflow_log_filtered(status: str | None = None) -> Iterator[None]:
-    """Capture descriptor 2; afterwards show what is not TensorFlow's log, or all of it on error.
-    `status` is shown on the terminal meanwhile and erased after."""
-    sys.stderr.flush()
-    with tempfile.TemporaryFile() as capture:
-        saved = os.dup(2)
-        if status:
-            os.write(saved, f"{status}\r".encode())
-        os.dup2(capture.fileno(), 2)
-        failed = True
-        try:
-            yield
-            failed = False
-        finally:
-            sys.stderr.flush()
-            os.dup2(saved, 2)
-            os.close(saved)
-            if status:
-                sys.stderr.write("\r\033[K")   # erase the status line
-            capture.seek(0)
-            lines = capture.read().decode(errors="replace").splitlines(keepends=True)
-            kept = lines if failed else [ln for ln in lines if not TF_LOG_LINE.match(ln)]
-            sys.stderr.write("".join(kept))
-            sys.stderr.flush()
+def tensorflow_log_filtered(status: str | None = None):
+    """Descriptor 2 captured meanwhile; afterwards what is not TensorFlow's log is shown, or all of it
+    on error. `status` is shown on the terminal meanwhile and erased after."""
+    return filtered_stderr(TF_LOG_LINE, status)
 
 
 def import_tensorflow(quiet: bool = False) -> None:

@@ -23,6 +23,9 @@ short epochs with the real pen-written words of strokes_words.json mixed in, exc
 writers and one fold of texts (of 3 each), which its card reads (about 15 minutes;
 `bench/word_model_folds.py` measures this stage cross-validated).
 
+Both shipped models are converted to LiteRT beside them (`handwriting.runtime`), the file the
+dashboard's kernels answer with; their cards record both files' SHA-256.
+
 Nothing here reads a benchmark's output: a release depends on this file and the data only.
 """
 
@@ -37,6 +40,7 @@ from handwriting.data.not_letters import NOT_A_LETTER
 from handwriting.letters.train import (MADE_LICENCE, ExtraPictures, PictureMaker, TrainConfig, TrainResult,
                                        describe_sources, train)
 from handwriting.paths import local_models_dir, models_dir, shared_data_dir
+from handwriting.runtime import convert
 from handwriting.words import pieces
 from handwriting.words.train import WordTrainConfig, train_words
 
@@ -123,7 +127,9 @@ def ship_letters(aligned: bool = False) -> TrainResult:
     """`handwriting ship letters`: the shipped letter model, or (`aligned`) the two-stage recipe's
     models in models/local/."""
     if not aligned:
-        return train_letters(models_dir() / "handwriting.keras", command="handwriting ship letters")
+        result = train_letters(models_dir() / "handwriting.keras", command="handwriting ship letters")
+        convert(result.model_path)  # what the dashboard's kernels answer with, its hash in the card
+        return result
     command = "handwriting ship letters --aligned-words"
     aligner = local_models_dir() / "aligner.keras"
     train_letters(aligner, restore_best=False, command=command)
@@ -163,4 +169,5 @@ def ship_words(force_composed: bool = False, log=print) -> Path:
         log(f"stage 1: {COMPOSED} is there (--force-composed trains it again)")
     out = models_dir() / "words.keras"
     train_words(fine_tune_recipe(out, COMPOSED), log=log, command=command)
+    convert(out)  # what the dashboard's kernels answer with, its hash in the card
     return out

@@ -17,7 +17,7 @@ import handwriting
 
 PACKAGE = Path(handwriting.__file__).parent
 STAGES = ("imaging", "data", "letters", "words", "recognize", "app")
-BOTTOM = {"handwriting", "paths", "cards"}
+BOTTOM = {"handwriting", "paths", "cards", "runtime"}
 TOP = {"cli", "console", "plots", "recipes", "__main__"}
 MAX_LINES = 450
 

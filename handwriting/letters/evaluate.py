@@ -14,7 +14,7 @@ from handwriting.data.dataset import Dataset
 
 
 def batched(predict, images: np.ndarray, batch_size: int) -> np.ndarray:
-    """float32 N x 26 from a compiled call (`handwriting.letters.model.compiled_predictor`) over
+    """float32 N x 26 from a compiled call (`handwriting.runtime`) over
     N x 28 x 28 images, `batch_size` at a time (each batch made float only when it is its turn)."""
     out = [np.asarray(predict(images[i:i + batch_size].astype(np.float32)))
            for i in range(0, len(images), batch_size)]
@@ -23,9 +23,9 @@ def batched(predict, images: np.ndarray, batch_size: int) -> np.ndarray:
 
 def probabilities(model, images: np.ndarray, batch_size: int = 2048) -> np.ndarray:
     """N x 26 probabilities for uint8 N x 28 x 28 images, in batches through a compiled call."""
-    from handwriting.letters.model import compiled_predictor
+    from handwriting.runtime import traced_call
 
-    return batched(compiled_predictor(model), images, batch_size)
+    return batched(traced_call(model), images, batch_size)
 
 
 def confusion(y: np.ndarray, predicted: np.ndarray) -> np.ndarray:

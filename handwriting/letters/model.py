@@ -48,14 +48,3 @@ def with_shift_averaging(base: keras.Model, shifts=SHIFTS) -> keras.Model:
         answers.append(base(layers.Reshape((28, 28))(window)))
     outputs = layers.Average(name="letter")(answers) if len(answers) > 1 else answers[0]
     return keras.Model(inputs, outputs, name=f"{base.name}_shift_averaged")
-
-
-def compiled_predictor(model: keras.Model):
-    """A traced call for batches of any size: much faster than `model.predict` for one image."""
-    import tensorflow as tf
-
-    @tf.function(input_signature=[tf.TensorSpec((None, 28, 28), tf.float32)], reduce_retracing=True)
-    def predict(images):
-        return model(images, training=False)
-
-    return predict

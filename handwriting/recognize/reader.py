@@ -59,13 +59,15 @@ def _word_line(page, pieces) -> Line | None:
 class Recognizer:
     """A letter model and its card, and a word model, loaded once; reads letters, words and lines."""
 
-    def __init__(self, model_path: str | Path | None = None, word_model: str | Path | None = "default"):
+    def __init__(self, model_path: str | Path | None = None, word_model: str | Path | None = "default",
+                 runtime: str | None = None):
         """`word_model`: a word model file (`handwriting.words.model`) weighed in when reading words
-        and lines; "default" takes the shipped one if it is there, None reads with letters only."""
-        self.letter_model = LetterModel(model_path)  # TensorFlow loads here, only when a model is really needed
+        and lines; "default" takes the shipped one if it is there, None reads with letters only.
+        `runtime`: what answers both models, "auto", "litert" or "keras" (`handwriting.runtime`)."""
+        self.letter_model = LetterModel(model_path, runtime)
         if word_model == "default":
             word_model = default_word_model_path() if default_word_model_path().is_file() else None
-        self.word_model = WordModel(Path(word_model)) if word_model is not None else None
+        self.word_model = WordModel(Path(word_model), runtime) if word_model is not None else None
 
     # The letter model's file, card, version, threshold and letters, as the callers ask the Recognizer.
     path = property(lambda self: self.letter_model.path)
@@ -75,7 +77,7 @@ class Recognizer:
     letters = property(lambda self: self.letter_model.letters)
 
     def warm(self) -> None:
-        """Trace the compiled calls now: the first call of each costs hundreds of milliseconds,
+        """Make the first call of each model now: through Keras it traces (hundreds of milliseconds),
         which the dashboard pays while loading rather than at someone's first pen-up."""
         self.probabilities(np.zeros((1, 28, 28), np.uint8))
         if self.word_model is not None:

@@ -20,6 +20,7 @@ import numpy as np
 from PIL import Image
 
 from handwriting import LETTERS
+from handwriting.runtime import load_predictor
 
 HEIGHT, WIDTH = 32, 256      # strip size (pixels)
 INK_HEIGHT = 28              # the line's ink height in the strip
@@ -175,24 +176,19 @@ def beam_search(log_probs: np.ndarray, width: int = 6, floor: float = -8.0) -> l
 
 
 class WordModel:
-    """A saved word model, loaded once, answering strips through a traced call."""
+    """A saved word model, loaded once, answering strips through `handwriting.runtime` (LiteRT where
+    a fresh conversion is beside it, else Keras)."""
 
-    def __init__(self, path):
-        import keras
-        import tensorflow as tf
-
+    def __init__(self, path, runtime: str | None = None):
         self.path = path
         if not Path(path).is_file():
             raise FileNotFoundError(f"{path}: no word model file (train one: handwriting ship words)")
-        self.model = keras.saving.load_model(path, compile=False)
-        shape = tuple(self.model.input_shape[1:])
+        self.predict = load_predictor(path, runtime)
+        shape = self.predict.input_shape
         if shape != (HEIGHT, WIDTH):
             raise ValueError(f"{path}: a word model takes {HEIGHT} x {WIDTH} strips, this one {shape}")
-        self._call = tf.function(lambda x: self.model(x, training=False),
-                                 input_signature=[tf.TensorSpec((None, HEIGHT, WIDTH), tf.float32)],
-                                 reduce_retracing=True)
 
     def log_probs(self, strips: np.ndarray) -> np.ndarray:
         """uint8 N x HEIGHT x WIDTH strips -> float N x FRAMES x 27 log-probabilities."""
         x = np.asarray(strips, dtype=np.float32).reshape(-1, HEIGHT, WIDTH)
-        return log_softmax(np.asarray(self._call(x), dtype=np.float64))
+        return log_softmax(np.asarray(self.predict(x), dtype=np.float64))

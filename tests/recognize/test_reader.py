@@ -34,11 +34,11 @@ def test_batched_and_single_calls_agree(rec):
     assert np.allclose(batch, single, atol=1e-5)
 
 
-def test_warming_traces_both_models_before_the_first_reading(rec):
+def test_warming_traces_both_keras_models_before_the_first_reading(rec):
     from handwriting.recognize.reader import Recognizer
 
-    fresh = Recognizer(rec.path)  # the shipped word model too
-    calls = [fresh.letter_model._call, fresh.word_model._call]
+    fresh = Recognizer(rec.path, runtime="keras")  # the shipped word model too
+    calls = [fresh.letter_model.predict.function, fresh.word_model.predict.function]
     assert [c.experimental_get_tracing_count() for c in calls] == [0, 0]
     fresh.warm()
     assert [c.experimental_get_tracing_count() for c in calls] == [1, 1]
