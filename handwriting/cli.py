@@ -1,4 +1,4 @@
-"""The `handwriting` command: info, synth, convert, train, ship, evaluate, predict, dashboard.
+"""The `handwriting` command: info, synth, convert, train, ship, litert, evaluate, predict, dashboard, db.
 
 Each subcommand imports what it needs when it runs, so `handwriting info` starts in a fraction of
 a second and never loads TensorFlow; the commands that need it get it through
@@ -14,7 +14,8 @@ import sys
 from handwriting import console
 
 # Commands whose code imports TensorFlow or Keras: main() imports it quietly before running them.
-TENSORFLOW_COMMANDS = {"predict", "evaluate", "train", "ship"}
+# `predict` does only when a model it reads has no fresh LiteRT conversion (`handwriting.runtime`).
+TENSORFLOW_COMMANDS = {"evaluate", "train", "ship", "litert"}
 
 
 def _resolve(value: str):
@@ -127,6 +128,55 @@ def cmd_ship(args) -> int:
     return 0
 
 
+def cmd_litert(args) -> int:
+    from pathlib import Path
+
+    from handwriting.paths import default_model_path, default_word_model_path
+    from handwriting.runtime import convert, fresh_conversion
+
+    models = [Path(m) for m in args.models] or [p for p in (default_model_path(), default_word_model_path())
+                                                 if p.is_file()]
+    for model in models:
+        if not model.is_file():
+            raise FileNotFoundError(f"{model}: no model file to convert")
+        state = "up to date" if fresh_conversion(model) else "converted"
+        with console.tensorflow_log_filtered():  # the converter's C++ log lines
+            out = convert(model)
+        print(f"{model}: {state}: {out}")
+    return 0
+
+
+def cmd_db(args) -> int:
+    from handwriting.app.store import Store, StoreError
+    from handwriting.app.store.transfer import copy_store
+
+    try:
+        with Store(args.source) as source, Store(args.destination) as destination:
+            result = copy_store(source, destination, append=args.append)
+    except StoreError as exc:
+        print(f"handwriting db {args.action}: error: {exc}", file=sys.stderr)
+        return 2
+    ids = ("ids kept" if result.ids_kept else
+           f"ids mapped: the destination held {result.before} rows, so the copies got new ids")
+    print(f"copied {result.rows} rows from {result.source} to {result.destination} ({ids})")
+    return 0
+
+
+def _needs_tensorflow(args) -> bool:
+    if args.command in TENSORFLOW_COMMANDS:
+        return True
+    if args.command != "predict":
+        return False
+    from pathlib import Path
+
+    from handwriting.paths import default_model_path, default_word_model_path
+    from handwriting.runtime import fresh_conversion, runtime_choice
+
+    word = {"none": None, "default": default_word_model_path()}.get(args.word_model, args.word_model)
+    models = [Path(m) for m in (args.model or default_model_path(), word) if m is not None]
+    return runtime_choice() == "keras" or any(m.is_file() and fresh_conversion(m) is None for m in models)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="handwriting", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -164,11 +214,24 @@ def build_parser() -> argparse.ArgumentParser:
                    help="train stage 1 (composed words, models/local/words-composed.keras) again even if it is there")
     p.set_defaults(func=cmd_ship)
 
+    p = sub.add_parser("litert", help="convert models to LiteRT, what the dashboard's kernels answer with "
+                                      "(handwriting.runtime)")
+    p.add_argument("models", nargs="*", help=".keras models (default: the shipped letter and word models)")
+    p.set_defaults(func=cmd_litert)
+
     p = sub.add_parser("evaluate", help="accuracy of a model on a labelled data source")
     p.add_argument("data")
     p.add_argument("--model", help="a .keras model (default: the shipped model)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("db", help="manage the predictions database (SQLite file or postgresql:// URL)")
+    actions = p.add_subparsers(dest="action", required=True)
+    q = actions.add_parser("copy", help="copy every row (visitors, corrections) from one database to another")
+    q.add_argument("source", help="a SQLite file, sqlite:///path or postgresql://user@host/database")
+    q.add_argument("destination", help="the same kinds; must be empty unless --append")
+    q.add_argument("--append", action="store_true", help="add to a database that has rows (the copies get new ids)")
+    p.set_defaults(func=cmd_db)
 
     from handwriting.app import predict
     from handwriting.app import serve
@@ -188,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     from handwriting.data.dataset import DataError
 
     try:
-        if args.command in TENSORFLOW_COMMANDS:
+        if _needs_tensorflow(args):
             console.import_tensorflow(quiet=getattr(args, "json", False))
         return int(args.func(args) or 0)
     except (DataError, ValueError, FileNotFoundError) as exc:

@@ -53,3 +53,24 @@ def rec():
     from handwriting.recognize.reader import Recognizer
 
     return Recognizer(path)
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A real PostgreSQL server for the whole run (tests/postgres.py), stopped and removed at the end;
+    a skip (a failure under CI) when Debian's postgresql package is not installed."""
+    from tests.postgres import BIN_GLOB, PostgresServer, find_bin
+
+    bin_dir = find_bin()
+    if bin_dir is None:
+        where = os.environ.get("HANDWRITING_POSTGRES_BIN") or BIN_GLOB
+        _missing(f"PostgreSQL server binaries (initdb, pg_ctl) not found in {where} (apt-get install postgresql)")
+    server = PostgresServer(bin_dir).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server) -> str:
+    """The URL (password included) of a new, empty PostgreSQL database on the test server."""
+    return postgres_server.url(postgres_server.create_database())
