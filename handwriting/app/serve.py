@@ -1,54 +1,100 @@
 """Serve the dashboard: `handwriting dashboard` / `make dashboard` run Voila on notebooks/dashboard.ipynb
-with the project's settings, and print the address.
+with the project's settings, and print the address once a visitor would get a working pad.
 
 The settings live in etc/jupyter (found through JUPYTER_CONFIG_PATH and JUPYTER_PATH, which this
-launcher sets): `voila.json` (pre-started kernels, idle kernels culled, no tracebacks, no file
-downloads, a websocket limit above the app's upload limit) and the `handwriting` page template
-(no CDN: the page works offline). By hand, from the project root:
+launcher sets): `voila.json` and the `handwriting` page template (no CDN: the page works offline).
+voila.json: a pool of pre-started kernels, refilled 1 s after one is taken (10 s, as before, left a
+visitor waiting); gone pages' kernels culled (handwriting.app.kernels says when a page is gone);
+no tracebacks, no file downloads; a websocket limit above the app's upload limit; and no XSRF check:
+a closing page's goodbye (Voila's `beforeunload` beacon to /voila/api/shutdown/<kernel id>) carries
+no XSRF token, as Voila sets no cookie for it, so with the check every closed tab's kernel lived on
+until culled; the POSTs it lets through name a kernel by its random id, which only its page knows.
+By hand, from the project root:
 
     JUPYTER_CONFIG_PATH=etc/jupyter JUPYTER_PATH=etc/jupyter voila notebooks/dashboard.ipynb
 
-It binds to 127.0.0.1 unless told otherwise: whoever reaches the address sees every stored
-prediction (History), so exposing it on a network is a decision, not a default.
+Before Voila starts, the letter and word models get their LiteRT conversion if they lack a fresh one
+(`handwriting.runtime`; done by a child process, so this launcher never imports TensorFlow): a
+kernel then holds no TensorFlow and is ready in seconds. The address is printed only once the pool's
+kernels have said "handwriting dashboard: kernel ready" on Voila's log, which this launcher reads and
+passes on.
+
+Each visitor sees their own History; the teacher's view (every visitor's rows) is behind a token
+(`--admin-token`, ADMIN_TOKEN= for make, else generated), given to the kernels in
+HANDWRITING_ADMIN_TOKEN and printed only in the address (`?admin=<token>`), masked in the log. It
+binds to 127.0.0.1 unless told otherwise: exposing it on a network is a decision, not a default.
 """
 
 from __future__ import annotations
 
 import argparse
 import ipaddress
+import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
+from urllib.parse import quote
 
-from handwriting.paths import PROJECT_ROOT, database_location, default_model_path
+from handwriting.paths import PROJECT_ROOT, database_location, default_model_path, default_word_model_path
+from handwriting.runtime import ENV as RUNTIME_ENV, RUNTIMES, fresh_conversion, runtime_choice
 
 NOTEBOOK = PROJECT_ROOT / "notebooks" / "dashboard.ipynb"
 SETTINGS = PROJECT_ROOT / "etc" / "jupyter"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8866
+ADMIN_ENV = "HANDWRITING_ADMIN_TOKEN"
+READY_LINE = "handwriting dashboard: kernel ready"  # printed by handwriting.app.dashboard.App.warm
+DIED_LINES = ("restarting kernel", "Kernel died", "kernel died")  # jupyter_client's restarter, on a kernel's death
+READY_TIMEOUT = 120  # seconds: past this the address is printed anyway, with a warning
+CONVERT = [sys.executable, "-m", "handwriting.cli", "litert"]  # + the .keras files: `handwriting litert`
+
+# The defaults are voila.json's, so that Voila run by hand and the launcher agree.
+_VOILA = json.loads((SETTINGS / "voila.json").read_text())
+DEFAULT_POOL = _VOILA["VoilaConfiguration"]["default_pool_size"]
+DEFAULT_CULL = _VOILA["MappingKernelManager"]["cull_idle_timeout"]
+CULL_INTERVAL = _VOILA["MappingKernelManager"]["cull_interval"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default=DEFAULT_HOST,
-                        help="address to listen on (default 127.0.0.1: this machine only; 0.0.0.0 exposes "
-                             "the dashboard, History included, to everyone who can reach this machine)")
+                        help="address to listen on (default 127.0.0.1: this machine only; 0.0.0.0 lets "
+                             "everyone who can reach this machine draw and upload, each seeing their own "
+                             "History)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
     parser.add_argument("--db", default=None,
-                        help="SQLite file of predictions, or a sqlite:/// URL (default: $HANDWRITING_DB, else "
-                             "data/predictions.sqlite)")
+                        help="the predictions database: a SQLite file, sqlite:///path or postgresql://... "
+                             "(default: $HANDWRITING_DB, else data/predictions.sqlite)")
     parser.add_argument("--model", default=None,
                         help="the .keras model (default: $HANDWRITING_MODEL, else models/handwriting.keras)")
-    parser.add_argument("--pool-size", type=int, default=1,
-                        help="kernels kept started and rendered ahead of visitors (default 1; each holds "
-                             "TensorFlow and the model, a few hundred MB)")
-    parser.add_argument("--cull-idle", type=int, default=600,
-                        help="seconds after which a kernel whose page was closed is stopped (default 600)")
-    # Another notebook with the same settings: the benchmark's baseline page.
+    parser.add_argument("--admin-token", default=None, metavar="TOKEN",
+                        help=f"the teacher's token: the address with ?admin=TOKEN shows every visitor's "
+                             f"rows (default: ${ADMIN_ENV}, else a new random one, printed in the address)")
+    parser.add_argument("--pool-size", type=int, default=DEFAULT_POOL,
+                        help=f"kernels started and rendered ahead of visitors (default {DEFAULT_POOL}). A "
+                             "visitor who finds the pool empty waits for a kernel to start (~3 s alone, "
+                             "longer while others start on 2 cores), so the pool covers a class arriving at "
+                             "once: 8 pages within 2 s each take a ready kernel, and each one taken is "
+                             "replaced 1 s later. Measured here, a light (LiteRT) kernel holds ~130 MB "
+                             "resident, ~85 MB of it private: 8 waiting cost ~0.7 GB, and start together "
+                             "in ~14 s (the address waits for them). With --runtime keras a kernel holds "
+                             "TensorFlow: ~710 MB resident, ~340 MB private, ~10 s to start; choose fewer. "
+                             "0: no pool, every visitor waits for a kernel to start")
+    parser.add_argument("--cull-idle", type=int, default=DEFAULT_CULL,
+                        help=f"seconds after which the kernel of a page that has gone without a goodbye "
+                             f"(a closed tab frees its kernel at once; this is for a crashed tab, a phone that "
+                             f"does not come back) is stopped, checked every {CULL_INTERVAL} s "
+                             f"(default {DEFAULT_CULL}: memory back within about 2 minutes; a page that "
+                             "returns sooner keeps working; an open page, even idle, is never stopped)")
+    # Another notebook with the same settings (the benchmark's baseline page), and which runtime the
+    # kernels use (`handwriting.runtime`; the baseline runs "keras", today's TensorFlow kernels).
     parser.add_argument("--notebook", default=str(NOTEBOOK), help=argparse.SUPPRESS)
+    parser.add_argument("--runtime", default=None, choices=RUNTIMES, help=argparse.SUPPRESS)
 
 
 def _is_loopback(host: str) -> bool:
@@ -60,28 +106,45 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def settings(args) -> tuple[list[str], dict[str, str], str]:
-    """The Voila command, its environment and the address to print, from the parsed options."""
+def admin_token(args) -> str:
+    """The teacher's token: given (--admin-token, else $HANDWRITING_ADMIN_TOKEN) or a new random one."""
+    given = args.admin_token if args.admin_token is not None else os.environ.get(ADMIN_ENV)
+    if given is None or given == "":
+        return secrets.token_urlsafe(24)
+    if given != given.strip() or len(given) < 16:
+        raise ValueError("the admin token must be at least 16 characters, without spaces around it "
+                         "(leave it out to get a random one)")
+    return given
+
+
+def settings(args, token: str | None = None) -> tuple[list[str], dict[str, str], str]:
+    """The Voila command, its environment and the address to print (with the teacher's token),
+    from the parsed options. The token goes to the kernels in the environment, never on a command line."""
     db = args.db or database_location()  # as given: the store reads it (a URL is no file name)
     model = Path(args.model).expanduser().resolve() if args.model else default_model_path()
+    token = token if token is not None else admin_token(args)
     env = dict(os.environ)
     env["HANDWRITING_DB"] = str(db)
     env["HANDWRITING_MODEL"] = str(model)
+    env[ADMIN_ENV] = token
+    env[RUNTIME_ENV] = runtime_choice(getattr(args, "runtime", None))  # --runtime, else $HANDWRITING_RUNTIME
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up chatter is not the server log's business
     for name in ("JUPYTER_CONFIG_PATH", "JUPYTER_PATH"):
         env[name] = os.pathsep.join([str(SETTINGS)] + [p for p in env.get(name, "").split(os.pathsep) if p])
-    # The kernels import the project from here even when it is not installed.
+    # The kernels (and the server's kernel manager, handwriting.app.kernels) import the project from
+    # here even when it is not installed.
     paths = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
     env["PYTHONPATH"] = os.pathsep.join([str(PROJECT_ROOT)] + paths)
+    pool = max(0, args.pool_size)
     command = [sys.executable, "-m", "voila", str(getattr(args, "notebook", NOTEBOOK)), "--no-browser",
                f"--Voila.ip={args.host}", f"--Voila.port={args.port}", "--Voila.port_retries=0",
-               f"--VoilaConfiguration.default_pool_size={max(0, args.pool_size)}",
-               f"--VoilaConfiguration.preheat_kernel={'True' if args.pool_size > 0 else 'False'}",
+               f"--VoilaConfiguration.default_pool_size={pool}",
+               f"--VoilaConfiguration.preheat_kernel={'True' if pool > 0 else 'False'}",
                f"--MappingKernelManager.cull_idle_timeout={max(0, args.cull_idle)}"]
     shown = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
     if ":" in shown:
         shown = f"[{shown}]"
-    return command, env, f"http://{shown}:{args.port}/"
+    return command, env, f"http://{shown}:{args.port}/?admin={quote(token, safe='')}"
 
 
 def _port_free(host: str, port: int) -> bool:
@@ -104,15 +167,102 @@ def _listening(host: str, port: int) -> bool:
         return False
 
 
-def run(args) -> int:
-    from handwriting.app.store import Store, StoreError, sqlite_file
+def convert_models(models: list[Path], env: dict[str, str]) -> str | None:
+    """Give each existing model a fresh LiteRT conversion, converting in a child process (TensorFlow
+    stays out of this launcher). Returns None, or why it failed."""
+    stale = [m for m in models if m.is_file() and fresh_conversion(m) is None]
+    if not stale:
+        return None
+    print(f"handwriting dashboard: converting {', '.join(m.name for m in stale)} to LiteRT for light "
+          "kernels (once per model file) ...", file=sys.stderr, flush=True)
+    done = subprocess.run(CONVERT + [str(m) for m in stale], env=env, cwd=PROJECT_ROOT,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace")
+    if done.returncode != 0 or any(fresh_conversion(m) is None for m in stale):
+        tail = "\n".join(done.stdout.strip().splitlines()[-15:])
+        names = " ".join(m.name for m in stale)
+        return f"`handwriting litert {names}` failed (exit {done.returncode}):\n{tail}"
+    return None
 
-    command, env, url = settings(args)
+
+class ServerLog(threading.Thread):
+    """Voila's output (its kernels' too), line by line, passed on to our stderr with the teacher's
+    token masked; counts the kernels that said they are ready, and notices kernels dying."""
+
+    def __init__(self, stream, secrets_to_mask: list[str]):
+        super().__init__(name="voila-log", daemon=True)
+        self.stream, self.masks = stream, [s for s in secrets_to_mask if s]
+        self.ready = 0
+        self.died = False
+        self.closed = False
+        self.changed = threading.Condition()
+
+    def run(self) -> None:
+        for raw in iter(self.stream.readline, b""):
+            line = raw.decode("utf-8", errors="replace")
+            for secret in self.masks:
+                line = line.replace(secret, "***")
+            try:
+                sys.stderr.write(line)
+                sys.stderr.flush()
+            except (OSError, ValueError):  # our stderr is gone: keep draining, or Voila would block
+                pass
+            with self.changed:
+                self.ready += READY_LINE in line
+                self.died |= any(marker in line for marker in DIED_LINES)
+                self.changed.notify_all()
+        with self.changed:
+            self.closed = True
+            self.changed.notify_all()
+
+    def wait(self, condition, timeout: float) -> bool:
+        """Until condition(self) holds (True), or the log ends or the time is up (False)."""
+        deadline = time.monotonic() + timeout
+        with self.changed:
+            while not condition(self):
+                left = deadline - time.monotonic()
+                if self.closed or left <= 0:
+                    return False
+                self.changed.wait(min(left, 0.2))
+            return True
+
+
+def _await_usable(log: ServerLog, child: subprocess.Popen, host: str, port: int, pool: int) -> str | None:
+    """Wait until a visitor would get a working pad at once: the whole pool ready (or, with no pool,
+    the server listening). Returns None, or a warning saying why it stopped waiting."""
+    started = time.monotonic()
+
+    def done(log: ServerLog) -> bool:
+        return child.poll() is not None or log.died or (
+            log.ready >= pool and _listening(host, port))
+
+    if not log.wait(done, READY_TIMEOUT) and child.poll() is None:
+        return (f"{log.ready} of {pool} pre-started kernels ready after {READY_TIMEOUT} s: the first visitors "
+                "may wait (see the log above)" if pool else f"Voila not listening after {READY_TIMEOUT} s")
+    if log.died and child.poll() is None:
+        return "a kernel died while starting (see the log above): pages may not work"
+    if child.poll() is None and pool:
+        print(f"handwriting dashboard: {pool} kernel(s) ready in {time.monotonic() - started:.1f} s",
+              file=sys.stderr, flush=True)
+    return None
+
+
+def run(args) -> int:
+    from handwriting.app.store import Store, StoreError
+
+    try:
+        token = admin_token(args)
+        command, env, url = settings(args, token)
+    except ValueError as exc:
+        print(f"handwriting dashboard: error: {exc}", file=sys.stderr)
+        return 2
     model = Path(env["HANDWRITING_MODEL"])
-    try:  # a URL it cannot serve, a damaged or foreign database file: an error here, not a broken page later
-        db = sqlite_file(env["HANDWRITING_DB"])
-        Store(db).close()
-        env["HANDWRITING_DB"] = str(db)  # the kernels start elsewhere: give them the file, not a relative path
+    try:  # a URL it cannot serve, a damaged or foreign database: an error here, not a broken page later
+        store = Store(env["HANDWRITING_DB"])
+        path = getattr(store, "path", None)
+        shown_db = getattr(store, "location", None) or str(path)
+        store.close()
+        if path is not None:  # the kernels start elsewhere: give them the file, not a relative path
+            env["HANDWRITING_DB"] = str(path)
     except StoreError as exc:
         print(f"handwriting dashboard: error: {exc}", file=sys.stderr)
         return 2
@@ -125,11 +275,24 @@ def run(args) -> int:
         return 2
     if not _is_loopback(args.host):
         print(f"handwriting dashboard: warning: listening on {args.host}: everyone who can reach this "
-              "machine can draw, upload, and see and delete every stored prediction (History).",
-              file=sys.stderr)
-    print(f"Predictions database: {db}\nModel: {model}", flush=True)
+              "machine can draw and upload. The address printed below carries the teacher's token, the key "
+              "to everyone's rows: give visitors the address without ?admin=...", file=sys.stderr)
+    runtime = env.get(RUNTIME_ENV, "auto")
+    if runtime != "keras":
+        failure = convert_models([model, default_word_model_path()], env)
+        if failure and runtime == "litert":
+            print(f"handwriting dashboard: error: {failure}", file=sys.stderr)
+            return 2
+        if failure:
+            print(f"handwriting dashboard: warning: {failure}\nThe kernels use Keras (TensorFlow): "
+                  "heavier and slower to start.", file=sys.stderr)
+    print(f"Predictions database: {shown_db}\nModel: {model}", flush=True)
     # Its own session: Ctrl+C reaches this launcher, which stops Voila (and its kernels) in order.
-    child = subprocess.Popen(command, env=env, cwd=PROJECT_ROOT, start_new_session=True)
+    # Its output comes through a pipe: read for the kernels' "ready", passed on with the token masked.
+    child = subprocess.Popen(command, env=env, cwd=PROJECT_ROOT, start_new_session=True,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    log = ServerLog(child.stdout, [token, quote(token, safe="")])
+    log.start()
 
     def stop(signum=None, frame=None):
         if child.poll() is None:
@@ -137,11 +300,15 @@ def run(args) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     try:
-        while child.poll() is None and not _listening(args.host, args.port):
-            time.sleep(0.1)
+        warning = _await_usable(log, child, args.host, args.port, max(0, args.pool_size))
         if child.poll() is None:
-            print(f"Dashboard: {url}  (Ctrl+C stops it)", flush=True)
-        return child.wait()
+            if warning:
+                print(f"handwriting dashboard: warning: {warning}", file=sys.stderr, flush=True)
+            print(f"Dashboard: {url}  (the teacher's view, every visitor's rows; Ctrl+C stops it)\n"
+                  f"Visitors:  {url.partition('?')[0]}  (each sees their own History)", flush=True)
+        code = child.wait()
+        log.join(timeout=5)
+        return code
     except KeyboardInterrupt:
         stop()
         try:

@@ -24,7 +24,8 @@ from handwriting.paths import PROJECT_ROOT, default_model_path
 from tests.conftest import _missing
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "e2e"
-START_TIMEOUT = 180  # seconds for Voila to start and pre-render one kernel (TensorFlow import included)
+START_TIMEOUT = 180  # seconds for Voila to start and pre-render one kernel (with TensorFlow if not converted)
+ADMIN_TOKEN = "e2e-teacher-" + "k" * 20  # the teacher's token: pages opened with ?admin= it see every row
 
 
 
@@ -62,8 +63,11 @@ def model_path() -> Path:
 
 
 class Server:
+    """`url` opens a visitor's page; `url + "?admin=" + admin_token` the teacher's."""
+
     def __init__(self, url: str, db: Path, log: Path, process: subprocess.Popen):
         self.url, self.db, self.log, self.process = url, db, log, process
+        self.admin_token = ADMIN_TOKEN
 
     def log_text(self) -> str:
         return self.log.read_text(errors="replace")
@@ -76,7 +80,9 @@ def server(tmp_path_factory, model_path, chromium) -> Server:
     db = work / "predictions.sqlite"
     log = work / "voila.log"
     port = free_port()
-    env = dict(os.environ, PYTHONPATH=str(PROJECT_ROOT), HANDWRITING_DATA_DIR=str(work / "data"))
+    # The token in the environment: the launcher's --admin-token default, and what the kernels read.
+    env = dict(os.environ, PYTHONPATH=str(PROJECT_ROOT), HANDWRITING_DATA_DIR=str(work / "data"),
+               HANDWRITING_ADMIN_TOKEN=ADMIN_TOKEN)
     with open(log, "wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "handwriting.app.serve", "--port", str(port), "--db", str(db),
@@ -84,7 +90,7 @@ def server(tmp_path_factory, model_path, chromium) -> Server:
             stdout=out, stderr=subprocess.STDOUT, env=env, cwd=PROJECT_ROOT)
     server = Server(f"http://127.0.0.1:{port}/", db, log, process)
     deadline = time.monotonic() + START_TIMEOUT
-    while "handwriting dashboard: kernel ready" not in server.log_text():
+    while "Dashboard: " not in server.log_text():  # the launcher prints it once the pool's kernel is ready
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
             pytest.fail(f"Voila did not start (exit {process.poll()}):\n{server.log_text()[-3000:]}")

@@ -289,13 +289,15 @@ def test_history_correction_is_stored_beside_the_prediction(app_page, server):
     page.wait_for_selector(f'.hw-history .hw-saved[data-row="{rid}"][data-correction="{label}"]')
     stored = db_rows(server, "SELECT prediction, correction FROM predictions WHERE id = ?", (rid,))
     assert stored == [(predicted, label)]
-    uncertain = db_rows(server, "SELECT COUNT(*) FROM predictions WHERE uncertain = 1")[0][0]
+    # This page is one visitor: its History holds the rows tagged with its key, not other tests' pages'.
+    mine = "visitor = (SELECT visitor FROM predictions WHERE id = ?)"
+    uncertain = db_rows(server, f"SELECT COUNT(*) FROM predictions WHERE uncertain = 1 AND {mine}", (rid,))[0][0]
     page.locator(".hw-filter-uncertain input").check()
     page.wait_for_selector(f'.hw-history-summary [data-total="{uncertain}"]')
     assert page.locator(".hw-history .hw-history-row:visible").count() == min(uncertain, 20)
     page.locator(".hw-filter-uncertain input").uncheck()
     page.locator(".hw-filter-source select").select_option(label="All sources")
-    total = db_rows(server, "SELECT COUNT(*) FROM predictions")[0][0]
+    total = db_rows(server, f"SELECT COUNT(*) FROM predictions WHERE {mine}", (rid,))[0][0]
     page.wait_for_selector(f'.hw-history-summary [data-total="{total}"]')
     page.wait_for_function("document.querySelectorAll('.hw-history .hw-history-row img').length >= 20")
     app_page.screenshot("history")

@@ -1,9 +1,9 @@
 """The dashboard app: the five tabs, the store and the recognizer put together.
 
-`build_app()` returns at once: the tabs are plain widgets, and the recognizer (TensorFlow and the
-model) loads in a background thread, so the page paints first. In a kernel Voila pre-starts it
-waits for the model instead: nobody is looking yet, and the visitor then gets a kernel that is
-ready and idle, not one still importing TensorFlow while the page loads.
+`build_app()` returns at once: the tabs are plain widgets, and the recognizer (the models' LiteRT
+conversions, `handwriting.runtime`; Keras and TensorFlow only where a model has none) loads in a
+background thread, so the page paints first. In a kernel Voila pre-starts it waits for the models
+instead: nobody is looking yet, and the visitor then gets a kernel that is ready and idle.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import ipywidgets as widgets
 
@@ -21,6 +22,7 @@ from handwriting.app.dashboard.history import HistoryTab
 from handwriting.app.dashboard.model_card import ModelTab
 from handwriting.app.dashboard.style import stylesheet_html
 from handwriting.app.dashboard.upload import UploadTab
+from handwriting.app.dashboard.visitor import VisitorIdentity, admin_token
 from handwriting.app.dashboard.word import WordTab
 from handwriting.app.store import Store, StoreError
 from handwriting.cards import load_card
@@ -30,10 +32,21 @@ TITLES = ("Draw", "Upload", "Word", "History", "Model")
 HISTORY = TITLES.index("History")
 
 
+def database_shown(store: Store) -> str:
+    """Where predictions are kept, as every visitor may read it on the Model tab: the SQLite file's
+    name, or the PostgreSQL database's name (never its host, user or password)."""
+    if store.path is not None:
+        return store.path.name
+    return f"PostgreSQL database {urlsplit(store.location).path.lstrip('/') or '(default)'}"
+
+
 class App:
     def __init__(self, store: Store, loader: RecognizerLoader, card: dict, model_path: Path | None = None,
-                 lexicon="builtin", word_card: dict | None = None, word_model_path: Path | None = None):
-        self.services = Services(store, loader, lexicon)
+                 lexicon="builtin", word_card: dict | None = None, word_model_path: Path | None = None,
+                 token: str | None = None):
+        # The tabs use services.store: this page's visitor's rows only, or every row for the teacher.
+        self.visitor = VisitorIdentity(store, self._identified, token)
+        self.services = Services(self.visitor.store, loader, lexicon)
         # Built in the loader's thread, after the model: ready before the first word is written.
         loader.when_ready(self.services.lexicon)
         self.store, self.loader, self.card = store, loader, card
@@ -41,7 +54,7 @@ class App:
         self.upload = UploadTab(self.services)
         self.word = WordTab(self.services)
         self.history = HistoryTab(self.services)
-        self.model = ModelTab(card, model_path, store.path, word_card, word_model_path)
+        self.model = ModelTab(card, model_path, database_shown(store), word_card, word_model_path)
         self.tabs = widgets.Tab(children=[self.draw.widget, self.upload.widget, self.word.widget,
                                           self.history.widget, self.model.widget], titles=TITLES)
         self.tabs.add_class("hw-tabs")
@@ -53,8 +66,14 @@ class App:
             '<div class="hw-header"><h1 class="hw-title">Handwriting</h1>'
             '<span class="hw-subtitle">reads handwritten capital letters A-Z and words</span>'
             f'<span class="hw-subtitle hw-version">model {esc(card.get("version", "?"))}</span></div>')
-        self.widget = widgets.VBox([widgets.HTML(stylesheet_html()), header, self.banner, self.tabs])
+        self.widget = widgets.VBox([widgets.HTML(stylesheet_html()), header, self.banner, self.tabs,
+                                    self.visitor.widget])
         self.widget.add_class("hw-app")
+
+    def _identified(self, visitor: VisitorIdentity) -> None:
+        self.services.store = visitor.store
+        self.history.set_view(visitor.teacher)
+        self.history.mark_stale()
 
     def _loaded(self) -> None:
         if self.loader.error is not None:
@@ -95,7 +114,8 @@ class Fatal:
 
 
 def build_app(db: str | Path | None = None, model: str | Path | None = None, recognizer=None,
-              store: Store | None = None, lexicon="builtin", warm: bool | None = None) -> App | Fatal:
+              store: Store | None = None, lexicon="builtin", warm: bool | None = None,
+              token: str | None = None) -> App | Fatal:
     """The dashboard, ready to display.
 
     `db` / `model` default to `HANDWRITING_DB` / `HANDWRITING_MODEL` (else data/predictions.sqlite
@@ -104,8 +124,9 @@ def build_app(db: str | Path | None = None, model: str | Path | None = None, rec
     corrections in the Word tab (what `handwriting.words.lexicon.Lexicon.coerce` takes: "builtin", a
     file, some words). `warm` waits for the model before returning; by default only in a kernel Voila
     pre-starts (VOILA_PREHEAT), which runs before anyone opens the page, so the visitor gets a kernel
-    that is ready and idle rather than one still importing TensorFlow. Either way the result's
-    `.widget` is what to display (a `Fatal` one says why when the database cannot be used).
+    that is ready and idle rather than one still loading its models. `token` is the teacher's
+    token (default HANDWRITING_ADMIN_TOKEN; none: nobody is the teacher; see `visitor`). Either way the
+    result's `.widget` is what to display (a `Fatal` one says why when the database cannot be used).
     """
     model_path = Path(model) if model is not None else default_model_path()
     if store is None:
@@ -124,11 +145,12 @@ def build_app(db: str | Path | None = None, model: str | Path | None = None, rec
             if not model_path.is_file():
                 raise FileNotFoundError(f"no model at {model_path.name}; train one or set MODEL= "
                                         "/ HANDWRITING_MODEL")
-            from handwriting.recognize.reader import Recognizer  # TensorFlow: in the background thread only
+            from handwriting.recognize.reader import Recognizer  # in the background thread only
             return Recognizer(model_path)
         loader = RecognizerLoader(load)
         card = load_card(model_path) if model_path.is_file() else {"version": "no model"}
-    app = App(store, loader, card, model_path, lexicon, word_card, word_model_path)
+    app = App(store, loader, card, model_path, lexicon, word_card, word_model_path,
+              token if token is not None else admin_token())
     if warm if warm is not None else os.environ.get("VOILA_PREHEAT") == "True":
         app.warm()
     return app

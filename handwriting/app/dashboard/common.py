@@ -27,8 +27,8 @@ STORED_SIDE = 1024                   # uploads are stored at most this long: eno
 
 
 class RecognizerLoader:
-    """Loads the (TensorFlow) recognizer once, in a background thread started at construction,
-    so the page paints before TensorFlow is imported; `get()` waits for it when first needed."""
+    """Loads the recognizer once, in a background thread started at construction, so the page
+    paints before the models load; `get()` waits for it when first needed."""
 
     def __init__(self, factory: Callable[[], object]):
         self._factory = factory

@@ -2,6 +2,9 @@
 by "uncertain"; correct a label (kept beside the prediction); delete; export the corrected samples
 as a data set the training notebook reads.
 
+A visitor's tab works on their own rows only (the store it is given is scoped to their key, see
+`visitor`); the teacher's shows every visitor's rows with a short tag per visitor, and exports them all.
+
 The list is rebuilt only while the tab is shown (a drawing on another tab marks it stale), so a
 pen-up on the Draw tab never waits for History.
 """
@@ -17,11 +20,14 @@ import ipywidgets as widgets
 from handwriting import LETTERS
 from handwriting.app.dashboard.common import (Services, confidence_text, error_html, esc, guarded, img_tag,
                                           note_html, uncertain_badge)
+from handwriting.app.dashboard.visitor import visitor_tag
 from handwriting.app.store import Record, StoreError
 from handwriting.paths import PROJECT_ROOT, data_dir
 
 PAGE_SIZE = 20
 NO_LABEL = "-"
+ROW_CLASS = "hw-history-row"    # only on rows that show a record: counting them counts what is shown
+SLOT_CLASS = "hw-history-slot"  # a row kept hidden for reuse
 
 
 def local_time(created: str) -> str:
@@ -67,17 +73,18 @@ class HistoryRow:
                             widgets.HBox([self.letter_choice, self.word_choice, self.saved])])
         fix.add_class("hw-history-fix")
         self.widget = widgets.HBox([self.info, fix, self.delete])
-        self.widget.add_class("hw-history-row")
+        self.widget.add_class(SLOT_CLASS)
         self.widget.layout.display = "none"
 
     def bind(self, record: Record | None) -> None:
         self.record = record
         if record is None:
             self.widget.layout.display = "none"
+            self.widget.remove_class(ROW_CLASS).add_class(SLOT_CLASS)
             return
         self._binding = True
         try:
-            self.info.value = self._info_html(record)
+            self.info.value = self._info_html(record, self.tab.teacher, self.tab.teacher_key)
             word = record.source == "word"
             self.word_choice.layout.display = None if word else "none"
             self.letter_choice.layout.display = "none" if word else None
@@ -91,10 +98,12 @@ class HistoryRow:
             self.delete.remove_class("hw-confirm")
         finally:
             self._binding = False
+        self.widget.remove_class(SLOT_CLASS).add_class(ROW_CLASS)
         self.widget.layout.display = None
 
     @staticmethod
-    def _info_html(record: Record) -> str:
+    def _info_html(record: Record, teacher: bool = False, own_key: str | None = None) -> str:
+        """The row's pictures and reading; in the teacher's view also whose it is (`own_key`: the teacher's)."""
         word = record.source == "word"
         pictures = img_tag(record.image, "hw-thumb hw-thumb-input", "input picture", height=40 if word else 56)
         if record.preprocessed is not None and word:
@@ -106,9 +115,15 @@ class HistoryRow:
                if record.raw and record.raw != record.prediction else "")
         name = f'<div class="hw-muted hw-name">{esc(record.name)}</div>' if record.name else ""
         kind = "hw-history-pictures hw-history-pictures-word" if record.source == "word" else "hw-history-pictures"
+        who = ""
+        if teacher:
+            owner = record.visitor
+            tag = visitor_tag(owner)
+            who = "before visitors" if owner is None else "teacher" if owner == own_key else f"visitor {tag}"
+            who = f'<span class="hw-visitor" data-visitor="{tag}">{who}</span>'
         return (f'<div class="hw-history-line"><div class="{kind}">{pictures}</div>'
                 f'<div class="hw-history-info" data-row="{record.id}" data-letter="{esc(record.prediction or "")}">'
-                f'<span class="hw-source hw-source-{record.source}">{record.source}</span>'
+                f'{who}<span class="hw-source hw-source-{record.source}">{record.source}</span>'
                 f'<span class="hw-history-letter">{read}</span>'
                 f'<span class="hw-confidence">{confidence_text(record.confidence)}</span>'
                 f'{uncertain_badge(record.uncertain) if record.uncertain else ""}'
@@ -153,6 +168,10 @@ class HistoryTab:
         self.visible = False
         self.stale = True
         self.page = 0
+        self.teacher = False
+        self.view = widgets.HTML()
+        self.view.add_class("hw-history-view")
+        self.set_view(False)
         self.letter = widgets.Dropdown(options=[("All letters", "")] + [(c, c) for c in LETTERS], value="",
                                        layout=widgets.Layout(width="130px"))
         self.letter.add_class("hw-filter-letter")
@@ -199,10 +218,29 @@ class HistoryTab:
                 "for fine-tuning; see the README, section 'Fine-tuning on your corrections'.")),
             widgets.HBox([self.export_format, self.export_button]), self.export_result])
         export.add_class("hw-export-box")
-        self.widget = widgets.VBox([filters, self.status, self.rows, pager, export])
+        self.widget = widgets.VBox([self.view, filters, self.status, self.rows, pager, export])
         self.widget.add_class("hw-tab")
         self.widget.add_class("hw-history")
         services.listeners.append(self.mark_stale)
+
+    def set_view(self, teacher: bool) -> None:
+        """Say whose rows the tab shows: this visitor's (the default), or everyone's (the teacher)."""
+        self.teacher = teacher
+        if teacher:
+            title = "Teacher: every visitor's drawings"
+            note = ("Every visitor's rows, tagged by visitor, and those stored before visitors existed; "
+                    "Export takes them all.")
+        else:
+            title = "Your drawings"
+            note = ("Only this browser sees them (they are kept under a key stored in this browser); others who "
+                    "draw here do not, and Export takes only these.")
+        self.view.value = (f'<div class="hw-view" data-view="{"teacher" if teacher else "visitor"}">'
+                           f'<h3 class="hw-h3">{esc(title)}</h3>{note_html(note)}</div>')
+
+    @property
+    def teacher_key(self) -> str | None:
+        """The teacher's own key (their rows are tagged "teacher"), when the tab is the teacher's."""
+        return getattr(self.services.store, "key", None) if self.teacher else None
 
     # ----------------------------------------------------------------------------- refreshing
 
@@ -256,8 +294,10 @@ class HistoryTab:
     @guarded()
     def _export(self, _button) -> None:
         stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+        visitor = getattr(self.services.store, "visitor", None)  # None: the teacher's export of every row
+        name = f"corrections-{visitor_tag(visitor)}-{stamp}" if visitor else f"corrections-{stamp}"
         fmt = self.export_format.value
-        out = data_dir() / "exports" / (f"corrections-{stamp}.npz" if fmt == "npz" else f"corrections-{stamp}")
+        out = data_dir() / "exports" / (f"{name}.npz" if fmt == "npz" else name)
         try:
             result = self.services.store.export(out, fmt)
         except StoreError as exc:

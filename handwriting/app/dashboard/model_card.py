@@ -1,5 +1,5 @@
 """The Model tab: the model card - what the model was trained on, how well it reads writers it
-never saw, its version - read from the JSON card beside the model, without loading TensorFlow;
+never saw, its version - read from the JSON card beside the model, without loading it;
 and the word model's card when there is one.
 """
 
@@ -16,13 +16,14 @@ def _pct(value) -> str:
     return f"{100 * value:.1f}%" if isinstance(value, (int, float)) else esc(value)
 
 
-def card_html(card: dict, model_path: Path | None = None, database: Path | None = None) -> str:
-    """The card as HTML: summary, data sources with licences, measured accuracies, parameters."""
+def card_html(card: dict, model_path: Path | None = None, database: str | None = None) -> str:
+    """The card as HTML: summary, data sources with licences, measured accuracies, parameters.
+    `database`: where predictions are stored, as shown (a file name, or a URL with no password)."""
     rows = [("Version", card.get("version", "?")), ("Created", card.get("created", "?")),
             ("Model file", model_path.name if model_path else card.get("model_file", "?")),
             ("Uncertain below", _pct(card.get("uncertainty_threshold", "?")))]
     if database is not None:
-        rows.append(("Predictions stored in", database.name))
+        rows.append(("Predictions stored in", database))
     summary = "".join(f"<tr><th>{esc(k)}</th><td>{v if k == 'Uncertain below' else esc(v)}</td></tr>"
                       for k, v in rows)
     data = "".join(f"<tr><td>{esc(d.get('name', '?'))}</td><td class='hw-num'>{esc(d.get('count', ''))}</td>"
@@ -80,7 +81,7 @@ def word_card_html(card: dict, model_path: Path | None = None) -> str:
 
 
 class ModelTab:
-    def __init__(self, card: dict, model_path: Path | None = None, database: Path | None = None,
+    def __init__(self, card: dict, model_path: Path | None = None, database: str | None = None,
                  word_card: dict | None = None, word_model_path: Path | None = None):
         html = card_html(card, model_path, database)
         if word_card:

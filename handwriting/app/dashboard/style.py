@@ -114,6 +114,9 @@ CSS = """
 .hw-source-draw { background: #e7efff; color: #24509e; }
 .hw-source-upload { background: #f1e9fb; color: #5b2d91; }
 .hw-source-word { background: #e6f4ea; color: #1e6b34; }
+.hw-visitor { font: 12px ui-monospace, monospace; padding: 2px 6px; border-radius: 4px;
+  background: #fff4e0; color: #8a5300; }
+.hw-view .hw-h3 { margin-bottom: 2px; }
 .hw-name { max-width: 320px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .hw-history-fix { gap: 2px; }
 .hw-saved { color: var(--hw-ok); font-size: 12.5px; font-weight: 600; margin-left: 6px; }
