@@ -63,9 +63,10 @@ def model_path() -> Path:
 
 
 class Server:
-    """`url` opens a visitor's page; `url + "?admin=" + admin_token` the teacher's."""
+    """`url` opens a visitor's page; `url + "?admin=" + admin_token` the teacher's. `db` is what the
+    launcher was given (a SQLite file, or a database URL)."""
 
-    def __init__(self, url: str, db: Path, log: Path, process: subprocess.Popen):
+    def __init__(self, url: str, db: Path | str, log: Path, process: subprocess.Popen):
         self.url, self.db, self.log, self.process = url, db, log, process
         self.admin_token = ADMIN_TOKEN
 
@@ -73,36 +74,55 @@ class Server:
         return self.log.read_text(errors="replace")
 
 
+def launch_server(work: Path, db: Path | str, model_path: Path, *options: str,
+                  env: dict[str, str] | None = None) -> Server:
+    """`handwriting.app.serve` on a free port with a pool of one kernel and `db`, started (not yet
+    ready: see wait_ready), its output in work/voila.log; `options`/`env` are added to the launcher's."""
+    log = work / "voila.log"
+    port = free_port()
+    env = dict(os.environ, PYTHONPATH=str(PROJECT_ROOT), HANDWRITING_DATA_DIR=str(work / "data"), **(env or {}))
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "handwriting.app.serve", "--port", str(port), "--db", str(db),
+             "--model", str(model_path), "--pool-size", "1", *options],
+            stdout=out, stderr=subprocess.STDOUT, env=env, cwd=PROJECT_ROOT)
+    return Server(f"http://127.0.0.1:{port}/", db, log, process)
+
+
+def wait_ready(server: Server) -> None:
+    """Until the launcher prints the address (once the pool's kernel is ready); a failure (the server
+    stopped) if it exits first or takes over START_TIMEOUT."""
+    deadline = time.monotonic() + START_TIMEOUT
+    while "Dashboard: " not in server.log_text():
+        if server.process.poll() is not None or time.monotonic() > deadline:
+            stop_server(server)
+            pytest.fail(f"Voila did not start (exit {server.process.poll()}):\n{server.log_text()[-3000:]}")
+        time.sleep(0.2)
+
+
+def stop_server(server: Server, artifact: str | None = None) -> None:
+    """Stop the launcher (which stops Voila and its kernels); its log kept as test-artifacts/e2e/<artifact>."""
+    if server.process.poll() is None:
+        server.process.send_signal(signal.SIGTERM)
+        try:
+            server.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.process.kill()
+            server.process.wait()
+    if artifact:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        (ARTIFACTS / artifact).write_text(server.log_text())
+
+
 @pytest.fixture(scope="session")
 def server(tmp_path_factory, model_path, chromium) -> Server:
     """`handwriting.app.serve` on a free port with a fresh database; stopped (kernels too) at the end."""
     work = tmp_path_factory.mktemp("voila")
-    db = work / "predictions.sqlite"
-    log = work / "voila.log"
-    port = free_port()
     # The token in the environment: the launcher's --admin-token default, and what the kernels read.
-    env = dict(os.environ, PYTHONPATH=str(PROJECT_ROOT), HANDWRITING_DATA_DIR=str(work / "data"),
-               HANDWRITING_ADMIN_TOKEN=ADMIN_TOKEN)
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "handwriting.app.serve", "--port", str(port), "--db", str(db),
-             "--model", str(model_path), "--pool-size", "1"],
-            stdout=out, stderr=subprocess.STDOUT, env=env, cwd=PROJECT_ROOT)
-    server = Server(f"http://127.0.0.1:{port}/", db, log, process)
-    deadline = time.monotonic() + START_TIMEOUT
-    while "Dashboard: " not in server.log_text():  # the launcher prints it once the pool's kernel is ready
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"Voila did not start (exit {process.poll()}):\n{server.log_text()[-3000:]}")
-        time.sleep(0.2)
+    server = launch_server(work, work / "predictions.sqlite", model_path, env={"HANDWRITING_ADMIN_TOKEN": ADMIN_TOKEN})
+    wait_ready(server)
     yield server
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    (ARTIFACTS).mkdir(parents=True, exist_ok=True)
-    (ARTIFACTS / "voila.log").write_text(server.log_text())
+    stop_server(server, "voila.log")
 
 
 @pytest.fixture(scope="session")
