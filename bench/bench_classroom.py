@@ -43,6 +43,7 @@ from pathlib import Path
 import numpy as np
 
 from handwriting.app.browser import CHROMIUM_ARGS, PAGE_PROBES, load_json, replayable
+from handwriting.app.serve import stop_process
 from handwriting.paths import PROJECT_ROOT, shared_data_dir
 
 LETTERS_PER_PAGE = 10
@@ -197,13 +198,7 @@ class Dashboard:
 
     def stop(self) -> None:
         self.kernels()
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-            print("    the dashboard did not stop within 60 s of SIGTERM: killed", flush=True)
+        stop_process(self.process, timeout=60)
         time.sleep(1)
         for pid, command in self.seen.items():  # what the launcher left behind: ours, by pid
             if command and _cmdline(pid) == command:

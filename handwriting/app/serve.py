@@ -246,6 +246,25 @@ def _await_usable(log: ServerLog, child: subprocess.Popen, host: str, port: int,
     return None
 
 
+def stop_process(process: subprocess.Popen, timeout: float = 15) -> int:
+    """Ask a process to stop (SIGTERM); past `timeout` seconds kill it, with its whole process group
+    when it leads one (Voila started in its own session, with its kernels): a server that ignores
+    SIGTERM must not outlive whoever stops it. Its exit code."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            return process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            try:
+                if os.getpgid(process.pid) == process.pid:
+                    os.killpg(process.pid, signal.SIGKILL)
+                else:
+                    process.kill()
+            except ProcessLookupError:
+                pass
+    return process.wait()
+
+
 def run(args) -> int:
     from handwriting.app.store import Store, StoreError
 
@@ -294,9 +313,8 @@ def run(args) -> int:
     log = ServerLog(child.stdout, [token, quote(token, safe="")])
     log.start()
 
-    def stop(signum=None, frame=None):
-        if child.poll() is None:
-            child.send_signal(signal.SIGTERM)
+    def stop(signum=None, frame=None):  # SIGTERM to the launcher: stop Voila, killing it if it hangs
+        threading.Thread(target=stop_process, args=(child,), daemon=True).start()
 
     signal.signal(signal.SIGTERM, stop)
     try:
@@ -310,20 +328,10 @@ def run(args) -> int:
         log.join(timeout=5)
         return code
     except KeyboardInterrupt:
-        stop()
-        try:
-            child.wait(timeout=15)
-            return 0
-        except subprocess.TimeoutExpired:
-            child.kill()
-            return child.wait()
+        stop_process(child)
+        return 0
     finally:
-        if child.poll() is None:
-            stop()
-            try:
-                child.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                child.kill()
+        stop_process(child)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 
 from handwriting.app import serve
+from handwriting.app.serve import stop_process
 from handwriting.paths import PROJECT_ROOT, default_model_path
 
 START_TIMEOUT = 50  # seconds for the launcher to print the address; a failure, not a measurement
@@ -96,13 +97,7 @@ class Launcher:
         return "".join(self.lines)
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process, timeout=30)
         self.drain(2)
 
 
@@ -332,3 +327,27 @@ def test_the_kernel_manager_restarts_the_idle_clock_when_a_page_comes_or_goes():
         return alive
 
     assert asyncio.run(scenario()) == [True, True, False]
+
+
+def test_a_server_that_ignores_sigterm_is_killed_with_its_process_group():
+    """What the launcher does to Voila (and the tests and benchmarks to the launcher): a process
+    that ignores SIGTERM is killed after the timeout, the processes it started with it."""
+    code = ("import signal, subprocess, sys, time\n"
+            "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+            "kid = subprocess.Popen([sys.executable, '-c', 'import signal, time; "
+            "signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(120)'])\n"
+            "print(kid.pid, flush=True)\n"
+            "time.sleep(120)\n")
+    stubborn = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
+                                start_new_session=True)
+    kid = int(stubborn.stdout.readline())
+    assert stop_process(stubborn, timeout=1) == -signal.SIGKILL
+    for _ in range(50):  # the grandchild dies with the group (reaped by init, so poll for it)
+        try:
+            os.kill(kid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError(f"process {kid} outlived its group's kill")
+

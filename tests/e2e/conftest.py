@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -20,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from handwriting.app.browser import CHROMIUM_ARGS, PAGE_PROBES
+from handwriting.app.serve import stop_process
 from handwriting.paths import PROJECT_ROOT, default_model_path
 from tests.conftest import _missing
 
@@ -102,13 +102,7 @@ def wait_ready(server: Server) -> None:
 
 def stop_server(server: Server, artifact: str | None = None) -> None:
     """Stop the launcher (which stops Voila and its kernels); its log kept as test-artifacts/e2e/<artifact>."""
-    if server.process.poll() is None:
-        server.process.send_signal(signal.SIGTERM)
-        try:
-            server.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.process.kill()
-            server.process.wait()
+    stop_process(server.process, timeout=30)
     if artifact:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         (ARTIFACTS / artifact).write_text(server.log_text())
