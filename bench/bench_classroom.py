@@ -153,15 +153,6 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def launcher_has_runtime_option() -> bool:
-    """Whether `handwriting dashboard` takes --runtime; without it, HANDWRITING_RUNTIME alone decides."""
-    from handwriting.app import serve
-
-    parser = argparse.ArgumentParser()
-    serve.add_arguments(parser)
-    return "--runtime" in parser._option_string_actions  # hidden options are not in the help text
-
-
 class Dashboard:
     """A real `handwriting dashboard` on a free port with its own database, for one runtime."""
 
@@ -169,11 +160,8 @@ class Dashboard:
         work.mkdir(parents=True)
         self.db, self.log = work / "predictions.sqlite", work / "dashboard.log"
         command = [sys.executable, "-m", "handwriting", "dashboard", "--port", str(free_port()),
-                   "--db", str(self.db)]
-        if launcher_has_runtime_option():
-            command += ["--runtime", runtime]
-        command += extra
-        env = dict(os.environ, HANDWRITING_RUNTIME=runtime, HANDWRITING_DATA_DIR=str(work / "data"))
+                   "--db", str(self.db), "--runtime", runtime, *extra]
+        env = dict(os.environ, HANDWRITING_DATA_DIR=str(work / "data"))
         self.started = time.monotonic()
         with open(self.log, "wb") as out:
             self.process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env,
@@ -494,7 +482,8 @@ async def run(playwright, args, runtime: str, pages: int, work: Path) -> dict:
             "errors": [f"page {v.index}: {e}" for v in visitors for e in v.errors],
         })
         result["nothing_lost"] = result["rows_stored"] == drawings == result["letters_read"]
-        if pages == 4 and not args.no_memory_back:
+        # Memory back is the serving's, not the runtime's: measured once, on the first runtime.
+        if pages == 4 and not args.no_memory_back and runtime == args.runtime[0]:
             result["memory_back"] = await memory_back(server, [p for p, _ in open_pages])
         for page, _ in open_pages:
             await page.close()

@@ -1,12 +1,15 @@
 """Benchmark: read_kaggle_csv against pandas on a full-size Kaggle A-Z CSV file.
 
-Generates a file in the exact format (no header, 785 integers a line; letter-like strokes so the
-byte size is close to the real 700 MB file), then, each in a fresh subprocess, times
+Generates a file in the exact format (no header, 785 integers a line) from the real letters of
+../shared/data/real_letters.npz, so it has their pixel statistics (77 % zeros, the strokes near 255;
+about 1,790 bytes a line, 670 MB in all, like the real 700 MB file): random real letters shifted by
+up to 2 pixels and re-inked by up to 15 %, or with `--from-real` the real letters as they are,
+tiled. Then, each in a fresh subprocess, it times
 (a) the usual notebook baseline `pd.read_csv(path).astype("float32")` and (b) `read_kaggle_csv`,
 with the peak memory of that whole process, and checks that both read the same numbers (the
 baseline takes line 1 as a header, so rows 2.. are compared).
 
-    .venv/bin/python bench/bench_kaggle_csv.py [--rows 372450] [--repeat 1]
+    .venv/bin/python bench/bench_kaggle_csv.py [--rows 372450] [--repeat 1] [--from-real]
 
 The generated file is kept (git-ignored) under data/interim/bench/ and reused by later runs.
 This parent process stays small (no numpy): a child's ru_maxrss starts from the peak of the
@@ -23,7 +26,7 @@ import sys
 from pathlib import Path
 
 FULL_ROWS = 372_450             # lines in the real "A_Z Handwritten Data.csv"
-GENERATOR = "v1"                # bump when the generated content changes
+GENERATOR = "v2"                # bump when the generated content changes
 
 # Each child prints one JSON line: seconds, peak memory (VmHWM, the kernel's high-water mark of
 # this process, and ru_maxrss), and a digest of the numbers read, computed after the peak was
@@ -70,27 +73,60 @@ import numpy as np
 import handwriting.data.kaggle_csv
 print(json.dumps({"seconds": 0.0, **peaks(), "rows": 0, "integral": True, "digest": ""}))
 """
-GENERATE = """
-import sys, time
+# Letters with the pixel statistics of real scans (mostly 0, the strokes near 255): the real letters
+# of real_letters.npz, as they are ("tiled") or each moved by up to 2 pixels (zeros come in at the
+# edge) with its ink made up to 15 % lighter or darker ("resampled"), never the same image twice.
+# Also used by bench_streaming.py to make its EMNIST-format files.
+REAL_LETTERS = """
 import numpy as np
-from handwriting.data.kaggle_csv import write_kaggle_csv
-from handwriting.imaging.strokes import render_strokes
 
-path, rows = sys.argv[1], int(sys.argv[2])
-t = time.perf_counter()
-rng = np.random.default_rng(0)
-# Letter-like 28x28 images: random pen strokes through the project's stroke renderer, with
-# brighter ink like the scanned Kaggle letters (mostly 0, solid strokes near 255).
-pool = []
-for _ in range(2000):
-    strokes = [np.cumsum(rng.normal(0, 1, (rng.integers(2, 5), 2)), axis=0)
-               for _ in range(rng.integers(2, 6))]
-    pool.append(render_strokes(strokes, pen_width=3.2))
-pool = np.clip(np.stack(pool) * 1.6, 0, 255).astype(np.uint8)
-pick = rng.integers(0, len(pool), rows)
-write_kaggle_csv(path, pool[pick], rng.integers(0, 26, rows).astype(np.uint8))
-print(f"generated {path} in {time.perf_counter() - t:.1f} s")
+def real_letters(real_path, rows, how, seed=0):
+    with np.load(real_path) as real:
+        x, y = real["x"], real["y"].astype(np.uint8)
+    rng = np.random.default_rng(seed)
+    pick = np.resize(np.arange(len(x)), rows) if how == "tiled" else rng.integers(0, len(x), rows)
+    images = np.empty((rows, 28, 28), np.uint8)
+    for start in range(0, rows, 20_000):
+        chosen = x[pick[start:start + 20_000]]
+        if how == "resampled":
+            out = np.zeros_like(chosen)
+            shifts = rng.integers(-2, 3, (len(chosen), 2))
+            for dy, dx in np.unique(shifts, axis=0):
+                which = (shifts[:, 0] == dy) & (shifts[:, 1] == dx)
+                src = chosen[which, max(0, -dy):28 - max(0, dy), max(0, -dx):28 - max(0, dx)]
+                out[which, max(0, dy):28 - max(0, -dy), max(0, dx):28 - max(0, -dx)] = src
+            gain = rng.uniform(0.85, 1.15, (len(out), 1, 1))
+            chosen = np.clip(np.rint(out * gain), 0, 255).astype(np.uint8)
+        images[start:start + 20_000] = chosen
+    return images, y[pick]
 """
+GENERATE = REAL_LETTERS + """
+import sys, time
+from handwriting.data.kaggle_csv import write_kaggle_csv
+
+real_path, path, rows, how = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+t = time.perf_counter()
+write_kaggle_csv(path, *real_letters(real_path, rows, how))
+print(f"generated {path} ({how} from {real_path}) in {time.perf_counter() - t:.1f} s")
+"""
+
+
+def real_letters_file() -> Path:
+    """../shared/data/real_letters.npz, which the generated letters are made from."""
+    from handwriting.paths import shared_data_dir
+
+    real = shared_data_dir() / "real_letters.npz"
+    if not real.is_file():
+        sys.exit(f"{real}: not found; the benchmark files are made from the real letters "
+                 "(set HANDWRITING_SHARED_DATA)")
+    return real
+
+
+def generate_csv(path: Path, rows: int, how: str = "resampled") -> None:
+    """Write a Kaggle-format CSV of `rows` lines made from the real letters (REAL_LETTERS), in a
+    subprocess, so the caller stays small."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    print(child(GENERATE, str(real_letters_file()), str(path), str(rows), how), flush=True)
 
 
 def child(code: str, *args: str) -> str:
@@ -110,15 +146,18 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="runs of each; the best is shown")
     parser.add_argument("--dir", type=Path, default=None,
                         help="where the generated file goes (default data/interim/bench)")
+    parser.add_argument("--from-real", action="store_true",
+                        help="the real letters of real_letters.npz tiled as they are, instead of "
+                             "resampled (shifted, re-inked) ones")
     args = parser.parse_args()
 
     from handwriting.paths import data_dir
 
+    how = "tiled" if args.from_real else "resampled"
     folder = args.dir or data_dir() / "interim" / "bench"
-    path = folder / f"az_{args.rows}_{GENERATOR}.csv"
+    path = folder / f"az_{args.rows}_{GENERATOR}_{how}.csv"
     if not path.exists():
-        folder.mkdir(parents=True, exist_ok=True)
-        print(child(GENERATE, str(path), str(args.rows)))
+        generate_csv(path, args.rows, how)
     with open(path, "rb") as f:            # same page-cache state for both contestants
         while f.read(1 << 20):
             pass
@@ -133,7 +172,8 @@ def main() -> None:
 
     size_mb = path.stat().st_size / 1e6
     load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
-    print(f"\nfile: {path.name}, {size_mb:.0f} MB, {args.rows} lines; {os.cpu_count()} CPUs, "
+    print(f"\nfile: {path.name}, {size_mb:.0f} MB, {args.rows} lines of real letters {how}; "
+          f"{os.cpu_count()} CPUs, "
           f"load average {load}; best of {args.repeat}")
     print(f"{'reader':48s} {'seconds':>8s} {'peak MB':>8s} {'maxrss':>8s} {'rows':>8s} "
           f"{'speed-up':>9s}")

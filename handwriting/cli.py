@@ -121,10 +121,10 @@ def cmd_ship(args) -> int:
     from handwriting import recipes
 
     if args.model == "letters":
-        result = recipes.ship_letters(aligned=args.aligned_words)
+        result = recipes.ship_letters(aligned=args.aligned_words, strategy=args.strategy)
         print(f"saved {result.model_path} and its model card")
     else:
-        print(f"saved {recipes.ship_words(force_composed=args.force_composed)} and its model card")
+        print(f"saved {recipes.ship_words(force_composed=args.force_composed, strategy=args.strategy)} and its model card")
     return 0
 
 
@@ -212,6 +212,9 @@ def build_parser() -> argparse.ArgumentParser:
     q = models.add_parser("words", help="models/words.keras, in two stages")
     q.add_argument("--force-composed", action="store_true",
                    help="train stage 1 (composed words, models/local/words-composed.keras) again even if it is there")
+    for q in models.choices.values():
+        q.add_argument("--strategy", choices=("one", "mirrored", "multiworker"), default="one",
+                       help="one device, every GPU here, or several machines (TF_CONFIG): docs/training.md")
     p.set_defaults(func=cmd_ship)
 
     p = sub.add_parser("litert", help="convert models to LiteRT, what the dashboard's kernels answer with "

@@ -31,6 +31,7 @@ Nothing here reads a benchmark's output: a release depends on this file and the 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -116,27 +117,37 @@ def letter_recipe(model_path: str | Path, restore_best: bool = True, limit: int 
 
 def train_letters(model_path: str | Path, aligned_words: str | None = None, aligner: str | Path | None = None,
                   restore_best: bool = True, verbose: int | str = 2, command: str | None = None,
-                  **quick) -> TrainResult:
+                  strategy: str = "one", **quick) -> TrainResult:
     """Train the letter recipe (with the letters of `aligned_words`, aligned by `aligner`: the
-    two-stage recipe's second stage); `quick` = `limit`, `epochs` (`letter_recipe`)."""
+    two-stage recipe's second stage) on `strategy`'s devices (docs/training.md); `quick` = `limit`,
+    `epochs` (`letter_recipe`)."""
     extras = [word_piece_maker(WORD_PIECES)] + (aligned_word_letters(aligned_words, aligner) if aligned_words else [])
-    return train(letter_recipe(model_path, restore_best, **quick), verbose=verbose, extras=extras, command=command)
+    config = replace(letter_recipe(model_path, restore_best, **quick), strategy=strategy)
+    return train(config, verbose=verbose, extras=extras, command=command)
 
 
-def ship_letters(aligned: bool = False) -> TrainResult:
+def _convert_where_written(model_path: str | Path) -> None:
+    """The LiteRT conversion the dashboard's kernels answer with (`handwriting.runtime`; its hash goes
+    on the card), made where the model was written: by the chief alone in a multi-worker run."""
+    if Path(model_path).is_file():
+        convert(model_path)
+
+
+def ship_letters(aligned: bool = False, strategy: str = "one") -> TrainResult:
     """`handwriting ship letters`: the shipped letter model, or (`aligned`) the two-stage recipe's
-    models in models/local/."""
+    models in models/local/, trained on `strategy`'s devices."""
     if not aligned:
-        result = train_letters(models_dir() / "handwriting.keras", command="handwriting ship letters")
-        convert(result.model_path)  # what the dashboard's kernels answer with, its hash in the card
+        result = train_letters(models_dir() / "handwriting.keras", command="handwriting ship letters",
+                               strategy=strategy)
+        _convert_where_written(result.model_path)
         return result
     command = "handwriting ship letters --aligned-words"
     aligner = local_models_dir() / "aligner.keras"
-    train_letters(aligner, restore_best=False, command=command)
+    train_letters(aligner, restore_best=False, command=command, strategy=strategy)
     # Not the shipped model: saved beside the aligner, for `--model` and the benchmarks.
     return train_letters(local_models_dir() / "aligned-words.keras",
                          f"{shared_data_dir() / 'strokes_words.json'}?writer=unipen:*", aligner,
-                         restore_best=False, command=command)
+                         restore_best=False, command=command, strategy=strategy)
 
 
 # ------------------------------------------------------------------ the word model
@@ -159,15 +170,16 @@ def fine_tune_recipe(model_path: str | Path, composed: str | Path, folds: int = 
                            seed=1, model_path=str(model_path))
 
 
-def ship_words(force_composed: bool = False, log=print) -> Path:
+def ship_words(force_composed: bool = False, log=print, strategy: str = "one") -> Path:
     """`handwriting ship words`: stage 1 into `COMPOSED` (unless that file is there and not
-    `force_composed`), then stage 2 into models/words.keras; returns its path."""
+    `force_composed`), then stage 2 into models/words.keras, on `strategy`'s devices
+    (docs/training.md); returns its path."""
     command = "handwriting ship words"
     if force_composed or not COMPOSED.is_file():
-        train_words(composed_words_recipe(COMPOSED), log=log, command=command)
+        train_words(replace(composed_words_recipe(COMPOSED), strategy=strategy), log=log, command=command)
     else:
         log(f"stage 1: {COMPOSED} is there (--force-composed trains it again)")
     out = models_dir() / "words.keras"
-    train_words(fine_tune_recipe(out, COMPOSED), log=log, command=command)
-    convert(out)  # what the dashboard's kernels answer with, its hash in the card
+    train_words(replace(fine_tune_recipe(out, COMPOSED), strategy=strategy), log=log, command=command)
+    _convert_where_written(out)
     return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 from handwriting import recipes
 from handwriting.cards import portable
@@ -31,13 +32,20 @@ def test_the_word_recipe_is_the_shipped_models():
 
 
 def test_ship_words_skips_stage_one_when_it_is_there(monkeypatch, tmp_path):
-    trained = []
-    monkeypatch.setattr(recipes, "train_words", lambda config, log, command: trained.append((config, command)))
+    trained, converted = [], []
+
+    def train_words(config, log, command):
+        trained.append((config, command))
+        Path(config.model_path).write_bytes(b"a model")
+
+    monkeypatch.setattr(recipes, "train_words", train_words)
+    monkeypatch.setattr(recipes, "convert", converted.append)
     monkeypatch.setattr(recipes, "models_dir", lambda: tmp_path)
     monkeypatch.setattr(recipes, "COMPOSED", tmp_path / "composed.keras")
     assert recipes.ship_words(log=lambda _: None) == tmp_path / "words.keras"
     assert [c.model_path for c, _ in trained] == [str(tmp_path / "composed.keras"), str(tmp_path / "words.keras")]
     assert {command for _, command in trained} == {"handwriting ship words"}
+    assert converted == [tmp_path / "words.keras"]  # the shipped model gets its LiteRT conversion
     (tmp_path / "composed.keras").write_bytes(b"stage 1")
     trained.clear()
     recipes.ship_words(log=lambda _: None)

@@ -5,7 +5,9 @@ The settings live in etc/jupyter (found through JUPYTER_CONFIG_PATH and JUPYTER_
 launcher sets): `voila.json` and the `handwriting` page template (no CDN: the page works offline).
 voila.json: a pool of pre-started kernels, refilled 1 s after one is taken (10 s, as before, left a
 visitor waiting); gone pages' kernels culled (handwriting.app.kernels says when a page is gone);
-no tracebacks, no file downloads; a websocket limit above the app's upload limit; and no XSRF check:
+no tracebacks, no file downloads; a websocket limit above the app's upload limit; 120 s, not
+nbclient's 4, for a pre-started kernel's page to arrive (under a class's load its output came later
+than 4 s after the cell ended, and Voila served a page without the app); and no XSRF check:
 a closing page's goodbye (Voila's `beforeunload` beacon to /voila/api/shutdown/<kernel id>) carries
 no XSRF token, as Voila sets no cookie for it, so with the check every closed tab's kernel lived on
 until culled; the POSTs it lets through name a kernel by its random id, which only its page knows.

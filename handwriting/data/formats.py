@@ -1,8 +1,9 @@
 """Loaders: every supported source -> one `Dataset`.
 
-Formats: the Kaggle A-Z CSV, EMNIST letters (gzip IDX), a folder (or zip) of images with one
-sub-folder per letter, `.npz` with `x`/`y`, pen trajectories as JSON, and "synthetic" (the
-embedded default). `load` detects the format; every loader validates its input and raises
+Formats: the Kaggle A-Z CSV and EMNIST letters (gzip IDX), both cached once parsed as `.npy`
+files that later loads memory-map (training then streams their rows, `handwriting.letters.stream`),
+a folder (or zip) of images with one sub-folder per letter, `.npz` with `x`/`y`, pen trajectories
+as JSON, and "synthetic" (the embedded default). `load` detects the format; every loader validates its input and raises
 `DataError` naming the file and line/record instead of returning part of a data set.
 Nothing here imports TensorFlow.
 """
@@ -13,6 +14,7 @@ import gzip
 import hashlib
 import json
 import os
+import shutil
 import struct
 import warnings
 import zipfile
@@ -85,7 +87,7 @@ def load(source: str | Path | list, limit: int | None = None, seed: int = 0,
     if fmt == "kaggle-csv":
         data = load_kaggle_csv(path, cache=cache)
     elif fmt == "emnist-idx":
-        data = load_emnist(path)
+        data = load_emnist(path, cache=cache)
     elif fmt == "image-folder":
         data = load_image_folder(path)
     elif fmt == "image-zip":
@@ -101,34 +103,67 @@ def load(source: str | Path | list, limit: int | None = None, seed: int = 0,
     return data.head(limit, seed)
 
 
-# --------------------------------------------------------------------------- Kaggle CSV (+ cache)
+# --------------------------------------------------------------------------- the cache of parsed arrays
 
-def _cache_file(path: Path) -> Path:
-    stat = path.stat()
-    key = f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
-    return cache_dir() / f"{path.stem[:40]}-{hashlib.sha1(key.encode()).hexdigest()[:16]}.npz"
+def _cache_folder(files: list[Path]) -> Path:
+    """Where the parsed arrays of these files go: named by the first, keyed by every file's
+    path, size and modification time, so a changed file is parsed again."""
+    key = "|".join(f"{p.resolve()}|{p.stat().st_size}|{p.stat().st_mtime_ns}" for p in files)
+    return cache_dir() / f"{files[0].stem[:40]}-{hashlib.sha1(key.encode()).hexdigest()[:16]}"
 
+
+def _open_cached(folder: Path) -> tuple[np.ndarray, np.ndarray] | None:
+    """x and y memory-mapped from a cache folder, or None if it is missing or damaged."""
+    try:
+        x = np.load(folder / "x.npy", mmap_mode="r")
+        y = np.load(folder / "y.npy", mmap_mode="r")
+    except Exception:  # missing, truncated, not .npy: a cache is only a cache
+        return None
+    if x.dtype != np.uint8 or x.ndim != 3 or x.shape[1:] != (28, 28) or y.shape != (len(x),):
+        return None
+    return x, y
+
+
+def _cached(files: list[Path], read, cache: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The (x, y) that `read()` parses from `files`, kept as uncompressed `.npy` files that later
+    loads open memory-mapped: no parse, and nothing read into memory until training asks for the
+    rows (the kernel pages them in and can drop them again).
+
+    A cache folder is written beside its final name and renamed into place, so a reader never
+    sees half of one; a damaged one is parsed again and replaced; one that cannot be written
+    (a full disk) only costs the parse next time."""
+    folder = _cache_folder(files)
+    if cache and (stored := _open_cached(folder)) is not None:
+        return stored
+    x, y = read()
+    if not cache:
+        return x, y
+    tmp = folder.with_name(f"{folder.name}.tmp-{os.getpid()}")
+    try:
+        tmp.mkdir(parents=True, exist_ok=True)
+        np.save(tmp / "x.npy", np.ascontiguousarray(x))
+        np.save(tmp / "y.npy", np.asarray(y, np.uint8))
+        if folder.exists():  # damaged (a sound one was opened above)
+            shutil.rmtree(folder, ignore_errors=True)
+        os.rename(tmp, folder)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if (stored := _open_cached(folder)) is not None:  # another process stored it meanwhile
+            return stored
+        warnings.warn(f"{files[0]}: could not cache the parsed arrays in {folder.parent} ({exc})", stacklevel=3)
+        return x, y
+    return _open_cached(folder) or (x, y)
+
+
+# --------------------------------------------------------------------------- Kaggle CSV
 
 def load_kaggle_csv(path: Path, cache: bool = True) -> Dataset:
-    """The Kaggle A-Z CSV (no header; label then 784 pixels per line), cached as .npz by size+mtime."""
+    """The Kaggle A-Z CSV (no header; label then 784 pixels per line), cached as memory-mapped .npy."""
     from handwriting.data.kaggle_csv import read_kaggle_csv
 
     if not path.is_file():
         raise DataError(f"{path}: no such file")
-    cached = _cache_file(path)
-    if cache and cached.is_file():
-        try:
-            with np.load(cached) as stored:
-                return Dataset(stored["x"], stored["y"], format="kaggle-csv",
-                               licences={"kaggle-csv": "see the data's own terms"})
-        except Exception:  # a damaged cache is only a cache: parse again
-            pass
-    x, y = read_kaggle_csv(path)
-    if cache:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_suffix(".tmp.npz")
-        np.savez(tmp, x=x, y=y)
-        os.replace(tmp, cached)  # atomic: a reader never sees half a cache file
+    x, y = _cached([path], lambda: read_kaggle_csv(path), cache)
     return Dataset(x, y, format="kaggle-csv", licences={"kaggle-csv": "see the data's own terms"})
 
 
@@ -187,23 +222,28 @@ def _emnist_pair(path: Path) -> tuple[Path, Path]:
     raise DataError(f"{path}: EMNIST files are named *-images-idx3-ubyte[.gz] / *-labels-idx1-ubyte[.gz]")
 
 
-def load_emnist(path: Path) -> Dataset:
-    """EMNIST letters as distributed: images stored transposed, labels 1-26 -> Kaggle orientation, 0-25."""
+def load_emnist(path: Path, cache: bool = True) -> Dataset:
+    """EMNIST letters as distributed: images stored transposed, labels 1-26 -> Kaggle orientation, 0-25.
+    The turned images are cached as memory-mapped .npy, like the Kaggle CSV."""
     images_path, labels_path = _emnist_pair(path)
     for p in (images_path, labels_path):
         if not p.is_file():
             raise DataError(f"{p}: missing (EMNIST needs both the images and the labels file)")
-    images, labels = read_idx(images_path), read_idx(labels_path)
-    if images.ndim != 3 or images.shape[1:] != (28, 28):
-        raise DataError(f"{images_path}: expected N x 28 x 28 images, got {images.shape}")
-    if labels.ndim != 1 or len(labels) != len(images):
-        raise DataError(f"{labels_path}: {labels.shape} labels for {len(images)} images")
-    bad = np.flatnonzero((labels < 1) | (labels > 26))
-    if len(bad):
-        raise DataError(f"{labels_path}: record {bad[0] + 1}: label {labels[bad[0]]} is out of range 1-26 "
-                        "(is this the EMNIST 'letters' split?)")
-    return Dataset(np.ascontiguousarray(images.transpose(0, 2, 1)), labels - 1, format="emnist-idx",
-                   licences={"emnist": "see NIST SD19 terms"})
+
+    def read() -> tuple[np.ndarray, np.ndarray]:
+        images, labels = read_idx(images_path), read_idx(labels_path)
+        if images.ndim != 3 or images.shape[1:] != (28, 28):
+            raise DataError(f"{images_path}: expected N x 28 x 28 images, got {images.shape}")
+        if labels.ndim != 1 or len(labels) != len(images):
+            raise DataError(f"{labels_path}: {labels.shape} labels for {len(images)} images")
+        bad = np.flatnonzero((labels < 1) | (labels > 26))
+        if len(bad):
+            raise DataError(f"{labels_path}: record {bad[0] + 1}: label {labels[bad[0]]} is out of range 1-26 "
+                            "(is this the EMNIST 'letters' split?)")
+        return np.ascontiguousarray(images.transpose(0, 2, 1)), labels - 1
+
+    x, y = _cached([images_path, labels_path], read, cache)
+    return Dataset(x, y, format="emnist-idx", licences={"emnist": "see NIST SD19 terms"})
 
 
 # --------------------------------------------------------------------------- images: folder or zip

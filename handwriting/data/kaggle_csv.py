@@ -84,10 +84,11 @@ class _Workspace:
         self.is_digit = np.empty(n, dtype=bool)
         self.is_sep = np.empty(n, dtype=bool)
         self.flag = np.empty(n, dtype=bool)
+        self.pairs = np.empty(n, dtype=np.uint8)
+        self.fours = np.empty(n, dtype=np.uint8)
         self.tens = np.empty(n, dtype=np.uint8)
         self.hundreds = np.empty(n, dtype=np.uint8)
         self.value = np.empty(n, dtype=np.uint16)
-        self.width = np.empty(size // 2 + 1, dtype=np.intp)
         self.gathered = np.empty(size // 2 + 1, dtype=np.uint16)
 
 
@@ -97,17 +98,16 @@ def _parse_fast(chunk: _Chunk, ws: _Workspace) -> int | None:
     Contiguous passes over the bytes are cheap and gathers are not, so the value of a field is
     computed at every byte (`digit + 10 x the digit before + 100 x the one before that, when
     that is still the same field`) and then picked once, at the byte before each separator.
+    Every check is a whole-chunk pass too: no byte above '9', separators only commas and a
+    newline after every 785th field, never two separators side by side (an empty field) nor
+    four digits in a row (a field too long).
     """
     end = chunk.end
     raw = chunk.array[:end]
     body = raw[PAD:]
-    digit, is_digit, is_sep = ws.digit[:end], ws.is_digit[:end], ws.is_sep[:end]
-    np.subtract(raw, 48, out=digit)                  # separators wrap to values above 9
-    np.less_equal(digit, 9, out=is_digit)
-    np.logical_not(is_digit, out=is_sep)
-    np.multiply(digit, is_digit.view(np.uint8), out=digit)   # separators count as digit 0
-
-    # Structure: only digits, commas and newlines; 784 commas then a newline, line after line.
+    if raw.max() > ord("9"):
+        return None
+    is_sep = np.less(raw, ord("0"), out=ws.is_sep[:end])
     sep = np.flatnonzero(is_sep[PAD:])
     n = len(sep)
     if n == 0 or n % FIELDS:
@@ -117,21 +117,31 @@ def _parse_fast(chunk: _Chunk, ws: _Workspace) -> int | None:
         return None
     if not (body[sep[FIELDS - 1::FIELDS]] == _NEWLINE).all():    # so the rest are the commas
         return None
-    # Every field 1-3 digits: separators 2-4 bytes apart (the first field ends at sep[0]).
-    width = np.subtract(sep[1:], sep[:-1], out=ws.width[:n - 1])
-    if not (1 <= sep[0] <= 3 and width.min() >= 2 and width.max() <= 4):
+    # pairs[i]: separators among bytes i-1, i; fours[i]: among bytes i-3..i (from the last pad
+    # byte on, so a chunk cannot start with an empty field either).
+    seps = is_sep.view(np.uint8)
+    pairs = np.add(seps[PAD - 1:-1], seps[PAD:], out=ws.pairs[PAD:end])
+    if pairs.max() > 1:
+        return None
+    fours = np.add(pairs[2:], pairs[:-2], out=ws.fours[PAD + 2:end])
+    if fours.min() == 0:
         return None
 
     # value[i] = digit[i] + 10 digit[i-1] + 100 digit[i-2], the last only if i-1 is a digit:
     # then a field ending at i is right whether it has 1, 2 or 3 digits (separators are 0).
     # Tens and ones fit in uint8; with the hundreds it takes uint16, so 256-999 can be refused.
+    digit, is_digit = ws.digit[:end], ws.is_digit[:end]
+    np.subtract(raw, 48, out=digit)                  # separators wrap to values above 9
+    np.less_equal(digit, 9, out=is_digit)
+    np.multiply(digit, is_digit.view(np.uint8), out=digit)   # separators count as digit 0
     value, tens, hundreds = ws.value[:end], ws.tens[:end], ws.hundreds[:end]
     np.multiply(digit[1:-1], 10, out=tens[2:])
     np.add(tens[2:], digit[2:], out=tens[2:])
     np.multiply(digit[:-2], is_digit[1:-1].view(np.uint8), out=hundreds[2:])
     np.multiply(hundreds[2:], np.uint16(100), out=value[2:])
     np.add(value[2:], tens[2:], out=value[2:])
-    gathered = np.take(value[PAD - 1:], sep, out=ws.gathered[:n])
+    # (mode="clip" skips a bounds check per index: they are positions in this chunk)
+    gathered = np.take(value[PAD - 1:], sep, out=ws.gathered[:n], mode="clip")
     if gathered.max() > 255 or gathered[::FIELDS].max() > MAX_LABEL:
         return None
     np.copyto(chunk.values[:n], gathered, casting="unsafe")

@@ -4,11 +4,18 @@ It loads the named sources, holds whole writers out for validation (early stoppi
 uncertainty threshold), trains the CNN with augmentation in the input pipeline, and saves the
 model as Keras' native `.keras` with its model card. It never writes the shipped model unless
 asked to by path.
+
+It trains through `handwriting.letters.loop` on one device or many (`strategy`: `one`, `mirrored`,
+`multiworker` via TF_CONFIG; docs/training.md). `batch_size` is per replica: the global batch is
+`batch_size x replicas`, and the learning rate is kept as given (not scaled with the replicas).
+Only the chief writes the model and its card. A killed run started again with the same
+`model_path` resumes after its last completed epoch (`<model stem>.backup/`, removed once done).
 """
 
 from __future__ import annotations
 
-import time
+import shutil
+import tempfile
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Callable, Sequence
@@ -24,9 +31,12 @@ from handwriting.data.shared import UNIPEN_LICENCE
 from handwriting.data.synthetic import LICENCE as SYNTHETIC_LICENCE
 from handwriting.imaging.redraw import is_redrawn
 from handwriting.imaging.strokes import DEFAULT_PEN_WIDTH
-from handwriting.letters.augment import Augmentation, augment_batch
-from handwriting.letters.evaluate import calibrate_threshold, evaluate, metrics, probabilities
+from handwriting.letters.augment import Augmentation
+from handwriting.letters.evaluate import batched, calibrate_threshold, evaluate, metrics, probabilities
+from handwriting.letters.loop import LEARNING_RATE_RULE, Plan, backup_dir, finish, make_strategy
+from handwriting.letters.loop import run as run_loop
 from handwriting.letters.split import class_weights, split_by_group
+from handwriting.letters.stream import batches
 from handwriting.paths import local_models_dir
 
 LICENCES = {"synthetic": SYNTHETIC_LICENCE, "unipen": UNIPEN_LICENCE}  # for sources that carry none
@@ -36,7 +46,7 @@ LICENCES = {"synthetic": SYNTHETIC_LICENCE, "unipen": UNIPEN_LICENCE}  # for sou
 class TrainConfig:
     data: list[str] = field(default_factory=lambda: ["synthetic:26000"])
     epochs: int = 10
-    batch_size: int = 256
+    batch_size: int = 256                    # per replica: the global batch is batch_size x replicas
     learning_rate: float = 2e-3
     augment: bool = True
     limit: int | None = None
@@ -60,6 +70,7 @@ class TrainConfig:
     init_model: str | None = None            # fine-tune this .keras model instead of a new one
     width: int = 32
     dense: int = 128
+    strategy: str = "one"                    # one | mirrored | multiworker (handwriting.letters.loop)
 
     @classmethod
     def from_params(cls, **params) -> "TrainConfig":
@@ -76,8 +87,10 @@ class TrainConfig:
         return cls(**params)
 
     def to_dict(self) -> dict:
+        """The card's `params`: what made the model. How it ran (`strategy`) is in its `training`."""
         d = asdict(self)
         d["pen_widths"] = list(self.pen_widths)
+        del d["strategy"]
         return d
 
 
@@ -134,35 +147,24 @@ PictureMaker = Callable[[Dataset, int], ExtraPictures]
 
 def _pipeline(x: np.ndarray, y: np.ndarray, weights: np.ndarray, batch_size: int,
               augmentation: Augmentation | None, seed: int, shuffle: bool):
-    """Batches of (images, target distributions, sample weights); labels -1 get uniform targets."""
-    import tensorflow as tf
+    """Batches of (images, target distributions, sample weights) of whole arrays; labels -1 get
+    uniform targets. The streaming batches of one part (`handwriting.letters.stream`)."""
+    from handwriting.letters.stream import batches
 
-    ds = tf.data.Dataset.from_tensor_slices((x, y.astype(np.int32), weights.astype(np.float32)))
-    if shuffle:
-        ds = ds.shuffle(min(len(x), 100_000), seed=seed, reshuffle_each_iteration=True)
-    ds = ds.batch(batch_size)
-
-    def prepare(a, b, w):
-        target = tf.where(b[:, None] >= 0, tf.one_hot(b, len(LETTERS)), 1.0 / len(LETTERS))
-        return tf.cast(a, tf.float32), target, w
-
-    ds = ds.map(prepare, num_parallel_calls=tf.data.AUTOTUNE)
-    if augmentation is not None:
-        ds = ds.map(lambda a, b, w: (augment_batch(a, augmentation), b, w), num_parallel_calls=tf.data.AUTOTUNE)
-    return ds.prefetch(tf.data.AUTOTUNE)
+    return batches([(x, y, weights)], batch_size, augmentation, seed, shuffle)
 
 
 def _training_arrays(data: Dataset, config: TrainConfig, extras: Sequence[ExtraPictures]
-                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Images, labels (-1 = not a letter) and per-sample weights (against letter imbalance; the
-    extra pictures count as much as a letter written alone)."""
+                     ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """The training parts for `handwriting.letters.stream.batches`, none copied: (images, labels
+    (-1 = not a letter), per-sample weights) of the letters (weighted against letter imbalance), then
+    of each set of extra pictures (counting as much as a letter written alone)."""
     weights = np.ones(len(data), np.float32)
     if config.balance:
         table = class_weights(data.y)
         weights = np.array([table.get(label, 0.0) for label in range(len(LETTERS))], np.float32)[data.y]
-    return (np.concatenate([data.x, *(e.images for e in extras)]),
-            np.concatenate([data.y.astype(np.int32), *(e.labels.astype(np.int32) for e in extras)]),
-            np.concatenate([weights, np.ones(sum(len(e) for e in extras), np.float32)]))
+    return [(data.x, data.y.astype(np.int32), weights),
+            *((e.images, e.labels.astype(np.int32), np.ones(len(e), np.float32)) for e in extras)]
 
 
 def _made_from_training(data: Dataset, config: TrainConfig, extras: Sequence[ExtraPictures | PictureMaker]
@@ -197,10 +199,12 @@ def train(config: TrainConfig, data: Dataset | None = None, validation: Dataset 
     `extras` train too, never validate, after the config's not-letters: pictures, or makers given
     the training letters once the validation writers are held out. `command`, the command line
     that made the model, goes on its card."""
+    strategy = make_strategy(config.strategy)  # first: the multi-worker one sets up TensorFlow's collectives
     import keras
     import tensorflow as tf
 
     from handwriting.letters.model import build_model, with_shift_averaging
+    from handwriting.runtime import traced_call
 
     keras.utils.set_random_seed(config.seed)
     # The same data and seed give the same model, bit for bit (without this the parallel input
@@ -216,45 +220,58 @@ def train(config: TrainConfig, data: Dataset | None = None, validation: Dataset 
         data, validation = data[train_idx], data[val_idx]
         # Validate (stop, calibrate the threshold) on letters as written, not on redrawn copies.
         validation = validation[~is_redrawn(validation.source)]
-    if config.init_model:
-        model = keras.saving.load_model(config.init_model, compile=False)
-        if model.name.endswith("_shift_averaged"):  # fine-tune the classifier inside
-            model = next(layer for layer in model.layers if isinstance(layer, keras.Model))
-    else:
-        model = build_model(width=config.width, dense=config.dense)
-    steps = max(1, int(np.ceil(len(data) / config.batch_size))) * config.epochs
-    schedule = keras.optimizers.schedules.CosineDecay(config.learning_rate, steps, alpha=0.05)
-    model.compile(optimizer=keras.optimizers.Adam(schedule), loss="categorical_crossentropy",
-                  metrics=[keras.metrics.CategoricalAccuracy(name="accuracy")])
+    global_batch = config.batch_size * strategy.num_replicas_in_sync
+    with strategy.scope():
+        if config.init_model:
+            model = keras.saving.load_model(config.init_model, compile=False)
+            if model.name.endswith("_shift_averaged"):  # fine-tune the classifier inside
+                model = next(layer for layer in model.layers if isinstance(layer, keras.Model))
+        else:
+            model = build_model(width=config.width, dense=config.dense)
+        steps = max(1, int(np.ceil(len(data) / global_batch))) * config.epochs
+        schedule = keras.optimizers.schedules.CosineDecay(config.learning_rate, steps, alpha=0.05)
+        optimizer = keras.optimizers.Adam(schedule)
 
     model_path = Path(config.model_path)
-    model_path.parent.mkdir(parents=True, exist_ok=True)
-    checkpoint = model_path.with_name(model_path.stem + ".checkpoint.keras")
-    all_callbacks = [
-        keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=config.patience,
-                                      restore_best_weights=config.restore_best),
-        keras.callbacks.ModelCheckpoint(checkpoint, monitor="val_accuracy", save_best_only=True),
-        *(callbacks or []),
-    ]
     made = _made_from_training(data, config, extras)
-    x, y, weights = _training_arrays(data, config, made)
-    train_ds = _pipeline(x, y, weights, config.batch_size, Augmentation() if config.augment else None,
-                         config.seed, shuffle=True)
-    val_ds = _pipeline(validation.x, validation.y, np.ones(len(validation), np.float32), 1024, None,
-                       config.seed, shuffle=False)
-    started = time.perf_counter()
-    history = model.fit(train_ds, validation_data=val_ds, epochs=config.epochs, verbose=verbose, shuffle=False,
-                        callbacks=all_callbacks)
-    seconds = time.perf_counter() - started
-    epochs_run = len(history.history["loss"])
-    checkpoint.unlink(missing_ok=True)
+    training = _training_arrays(data, config, made)
+    augmentation = Augmentation() if config.augment else None
+
+    def epoch_data(epoch: int):
+        # Each epoch's order and augmentation follow from the seed and the epoch alone (the
+        # augmentation's random ops take their seeds from the global seed), so that a resumed run
+        # trains on what an uninterrupted one would have.
+        tf.random.set_seed(config.seed * 1000 + epoch)
+        return batches(training, global_batch, augmentation, config.seed, shuffle=True, epoch=epoch)
+
+    predict = traced_call(model)
+
+    def validate(model) -> dict:
+        probs = batched(predict, validation.x, 2048)
+        right = probs[np.arange(len(probs)), validation.y]
+        return {"val_loss": float(-np.log(np.clip(right, 1e-7, 1.0)).mean()),
+                "val_accuracy": float((probs.argmax(1) == validation.y).mean())}
+
+    say = print if verbose else None
+    backups = backup_dir(model_path)
+    done = run_loop(strategy, model, optimizer, keras.losses.categorical_crossentropy, epoch_data,
+                    Plan(config.epochs, config.patience, config.restore_best), backups, validate, callbacks, say)
+    weights = model.get_weights()
+    model = keras.models.clone_model(model)  # plain variables, outside the strategy, without the optimizer
+    model.set_weights(weights)
     if config.shift_average:
         model = with_shift_averaging(model)
-    model.save(model_path)
+    # Only the chief writes the model and its card; the other workers write theirs to a scratch
+    # folder, deleted at the end (TensorFlow's advice: every worker saves, so that none waits).
+    scratch = None if done.task.chief else Path(tempfile.mkdtemp(prefix=f"handwriting-{done.task.name}-"))
+    final_path = model_path if scratch is None else scratch / model_path.name
+    final_path.parent.mkdir(parents=True, exist_ok=True)
+    model.save(final_path)
+    seconds, epochs_run, history = done.seconds, done.epochs_run, done.history
 
     val_probs = probabilities(model, validation.x)
     val_metrics = metrics(validation.y, val_probs)
-    val_acc = history.history.get("val_accuracy", [0])
+    val_acc = history.get("val_accuracy", [0])
     card = new_card(
         "letters", LETTER_TASK, command,
         data=describe_sources(data) + [extra.card_row() for extra in made],
@@ -265,6 +282,11 @@ def train(config: TrainConfig, data: Dataset | None = None, validation: Dataset 
             "images_per_second": round(len(data) * epochs_run / seconds),
             "epochs_run": epochs_run,
             "best_epoch": int(np.argmax(val_acc)) + 1,
+            "strategy": config.strategy,
+            "replicas": done.replicas,
+            "global_batch": global_batch,
+            "learning_rate_rule": LEARNING_RATE_RULE,
+            **({"resumed after epoch": done.resumed_after} if done.resumed_after else {}),
             "tensorflow": tf.__version__,
             "keras": keras.__version__,
         },
@@ -273,6 +295,9 @@ def train(config: TrainConfig, data: Dataset | None = None, validation: Dataset 
     )
     for spec in config.test or []:
         card["metrics"].update(source_metrics(model, spec, config.pen_widths[:1]))
-    save_card(model_path, card)
-    return TrainResult(model, {k: [float(v) for v in vals] for k, vals in history.history.items()},
+    save_card(final_path, card)
+    finish(backups, done.task)
+    if scratch is not None:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return TrainResult(model, {k: [float(v) for v in vals] for k, vals in history.items()},
                        card, model_path, validation)

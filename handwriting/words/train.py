@@ -10,10 +10,18 @@ wrote the same word lists, so holding writers out is not enough: a model that sa
 by others may read it partly by heart. `held_out` keeps one fold of writers *and* one fold of
 texts away from training, and the words in both are the real test on the card: writers and words
 it never saw.
+
+It trains through the letters' loop (`handwriting.letters.loop`): on one device or many
+(`strategy`), `batch_size` per replica (global batch = batch_size x replicas, learning rate kept),
+only the chief writing the model and card, and a killed run resuming after its last completed
+epoch when started again with the same `model_path`. Epoch k trains on words k x words_per_epoch
+onwards of one endless stream of shuffled passes over the composed words.
 """
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import time
 import zlib
 from collections import defaultdict
@@ -26,6 +34,8 @@ from handwriting.cards import load_card, new_card, save_card
 from handwriting.data.formats import load
 from handwriting.data.shared import UNIPEN_LICENCE
 from handwriting.data.strokes_json import read_strokes_records, split_filters
+from handwriting.letters.loop import LEARNING_RATE_RULE, Plan, backup_dir, finish, make_strategy
+from handwriting.letters.loop import run as run_loop
 from handwriting.letters.train import describe_sources
 from handwriting.paths import local_models_dir
 
@@ -40,7 +50,7 @@ class WordTrainConfig:
     words: int = 100_000             # composed training words
     epochs: int = 12
     words_per_epoch: int = 32_000
-    batch_size: int = 64
+    batch_size: int = 64             # per replica: the global batch is batch_size x replicas
     learning_rate: float = 1e-3
     validation_words: int = 2_000    # composed words of other random letters, for the progress line
     test_words: str | None = None    # a strokes JSON of real words to read after training (never trained on)
@@ -52,9 +62,13 @@ class WordTrainConfig:
     pen_widths: tuple[float, ...] = (1.5, 2.2, 3.0)
     seed: int = 0
     model_path: str = str(local_models_dir() / "words.keras")
+    strategy: str = "one"            # one | mirrored | multiworker (handwriting.letters.loop)
 
     def to_dict(self) -> dict:
-        return dict(asdict(self), pen_widths=list(self.pen_widths), held_out=list(self.held_out))
+        """The card's `params`: what made the model. How it ran (`strategy`) is in its `training`."""
+        d = dict(asdict(self), pen_widths=list(self.pen_widths), held_out=list(self.held_out))
+        del d["strategy"]
+        return d
 
 
 def writer_folds(words: list[dict], folds: int) -> dict[str, int]:
@@ -111,6 +125,17 @@ def paper_strips(records: list[dict]) -> tuple[np.ndarray, list[str]]:
     return (np.stack(strips) if strips else np.zeros((0, HEIGHT, WIDTH), np.uint8)), texts
 
 
+def stream_order(count: int, per_epoch: int, epoch: int, seed: int) -> np.ndarray:
+    """The indices epoch `epoch` trains on: its stretch of one endless stream of shuffled passes
+    over `count` words, each pass shuffled from the seed and the pass's number alone (so a resumed
+    run trains on what an uninterrupted one would have)."""
+    start = epoch * per_epoch
+    passes = range(start // count, (start + per_epoch - 1) // count + 1)
+    order = np.concatenate([np.random.default_rng([seed, p]).permutation(count) for p in passes])
+    offset = start - passes[0] * count
+    return order[offset:offset + per_epoch]
+
+
 def continued_from(path: str) -> str:
     """What the model a training went on from had learnt, from its card (if it has one)."""
     try:
@@ -125,6 +150,7 @@ def continued_from(path: str) -> str:
 def train_words(config: WordTrainConfig, log=print, command: str | None = None):
     """Compose the words, train, save the model and its card (naming `command`, the command line
     that made it, if given); returns (model, card)."""
+    strategy = make_strategy(config.strategy)  # first: the multi-worker one sets up TensorFlow's collectives
     import keras
     import tensorflow as tf
 
@@ -161,32 +187,43 @@ def train_words(config: WordTrainConfig, log=print, command: str | None = None):
         log(f"added {len(real_train)} real words, redrawn {config.real_copies} times and drawn on paper: "
             f"{real_strips} strips")
 
-    model = keras.saving.load_model(config.init_model, compile=False) if config.init_model else build_word_model()
-    steps = max(1, config.words_per_epoch // config.batch_size)
-    schedule = keras.optimizers.schedules.CosineDecay(config.learning_rate, config.epochs * steps)
-    model.compile(optimizer=keras.optimizers.Adam(schedule), loss=ctc_loss)
-    data = tf.data.Dataset.from_tensor_slices((x.astype(np.float32), targets(texts))) \
-        .shuffle(min(len(x), 50_000), seed=config.seed).repeat().batch(config.batch_size)
-    history: dict[str, list[float]] = {"loss": [], "validation_exact": []}
+    global_batch = config.batch_size * strategy.num_replicas_in_sync
+    with strategy.scope():
+        model = keras.saving.load_model(config.init_model, compile=False) if config.init_model else build_word_model()
+        steps = max(1, config.words_per_epoch // global_batch)
+        schedule = keras.optimizers.schedules.CosineDecay(config.learning_rate, config.epochs * steps)
+        optimizer = keras.optimizers.Adam(schedule)
+    labels = targets(texts)
 
-    class Progress(keras.callbacks.Callback):
-        def on_epoch_end(self, epoch, logs=None):
-            read = exact(log_softmax(np.asarray(self.model.predict(vx.astype(np.float32), verbose=0))), vtexts)
-            history["loss"].append(float(logs["loss"]))
-            history["validation_exact"].append(read)
-            log(f"epoch {epoch + 1}/{config.epochs}: loss {logs['loss']:.3f}, composed words read exactly {100 * read:.1f} %")
+    def epoch_data(epoch: int):
+        picks = stream_order(len(x), steps * global_batch, epoch, config.seed)
+        return tf.data.Dataset.from_tensor_slices((x[picks], labels[picks])).batch(global_batch) \
+            .map(lambda a, b: (tf.cast(a, tf.float32), b)).prefetch(tf.data.AUTOTUNE)
 
-    model.fit(data, steps_per_epoch=steps, epochs=config.epochs, callbacks=[Progress()], verbose=0, shuffle=False)
+    predict = tf.function(lambda a: model(a, training=False), reduce_retracing=True)
+
+    def read_exactly(strips: np.ndarray, texts: list[str]) -> float:
+        logits = [np.asarray(predict(strips[i:i + 256].astype(np.float32))) for i in range(0, len(strips), 256)]
+        return exact(log_softmax(np.concatenate(logits)), texts) if logits else 0.0
+
+    done = run_loop(strategy, model, optimizer, ctc_loss, epoch_data,
+                    Plan(config.epochs, monitor="validation_exact", accuracy=False), backup_dir(config.model_path),
+                    lambda _: {"validation_exact": read_exactly(vx, vtexts)}, log=log)
+    history = done.history
     out = Path(config.model_path)
+    # Only the chief writes the model and its card; the others, to a scratch folder deleted at the end.
+    scratch = None if done.task.chief else Path(tempfile.mkdtemp(prefix=f"handwriting-{done.task.name}-"))
+    if scratch is not None:
+        out = scratch / out.name
     out.parent.mkdir(parents=True, exist_ok=True)
-    saved = build_word_model()  # the same weights without the optimizer's state: a third of the file
+    saved = build_word_model()  # the same weights, plain, without the optimizer's state: a third of the file
     saved.set_weights(model.get_weights())
     saved.save(out)
     metrics = {"composed words (other random letters)": {"count": len(vx), "accuracy": history["validation_exact"][-1]}}
     test = read_strokes_records(config.test_words) if config.test_words else real_test
     if test:
         tx, ttexts = paper_strips(test)
-        read = exact(log_softmax(np.asarray(model.predict(tx.astype(np.float32), verbose=0))), ttexts)
+        read = read_exactly(tx, ttexts)
         name = Path(split_filters(config.test_words or config.real_words)[0]).name
         held = ", of writers and texts it never saw" if config.real_words else ""
         metrics[f"real pen-written words ({name}{held}), drawn on paper"] = {"count": len(tx), "accuracy": read}
@@ -201,8 +238,14 @@ def train_words(config: WordTrainConfig, log=print, command: str | None = None):
                         "licence": f"that of the words' collection: {UNIPEN_LICENCE}"})
     card = new_card("words", TASK, command, data=sources, params=config.to_dict(),
                     training={"seconds": round(time.time() - started), "words": len(x), "epochs": config.epochs,
+                              "epochs_run": done.epochs_run, "strategy": config.strategy, "replicas": done.replicas,
+                              "global_batch": global_batch, "learning_rate_rule": LEARNING_RATE_RULE,
+                              **({"resumed after epoch": done.resumed_after} if done.resumed_after else {}),
                               "composed words read exactly, per epoch": [round(v, 4) for v in history["validation_exact"]],
                               **({"continued from": continued_from(config.init_model)} if config.init_model else {})},
                     metrics=metrics)
     save_card(out, card)
-    return model, card
+    finish(backup_dir(config.model_path), done.task)
+    if scratch is not None:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return saved, card

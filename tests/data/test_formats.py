@@ -32,9 +32,26 @@ def test_kaggle_csv_loads_every_line_and_is_cached(tmp_path):
     assert first.format == "kaggle-csv" and len(first) == 30
     np.testing.assert_array_equal(first.x, x)
     np.testing.assert_array_equal(first.y, y)
-    cached = list((tmp_path / "datadir" / "interim" / "cache").glob("*.npz"))
-    assert len(cached) == 1
-    np.testing.assert_array_equal(load(path).x, x)
+    cached = list((tmp_path / "datadir" / "interim" / "cache").iterdir())
+    assert len(cached) == 1 and sorted(f.name for f in cached[0].iterdir()) == ["x.npy", "y.npy"]
+    again = load(path)
+    np.testing.assert_array_equal(again.x, x)
+    np.testing.assert_array_equal(again.y, y)
+    # served from the cache memory-mapped, not read into memory
+    assert isinstance(again.x.base, np.memmap) and not again.x.flags.writeable
+
+
+def test_emnist_is_cached_memory_mapped_and_follows_changes(tmp_path):
+    x, y = letter_images(26)
+    images = write_emnist(tmp_path, x, y)
+    load(images)
+    again = load(images)
+    assert isinstance(again.x.base, np.memmap)
+    np.testing.assert_array_equal(again.x, x)
+    np.testing.assert_array_equal(again.y, y)
+    write_emnist(tmp_path, x[:5], y[:5])
+    os.utime(images, ns=(1, 10**18))
+    assert len(load(images)) == 5
 
 
 def test_kaggle_cache_follows_changes_to_the_file(tmp_path):
@@ -51,9 +68,11 @@ def test_damaged_cache_is_ignored(tmp_path):
     path = tmp_path / "a.csv"
     write_kaggle_csv(path, *letter_images(4))
     load(path)
-    for f in (tmp_path / "datadir" / "interim" / "cache").glob("*.npz"):
-        f.write_bytes(b"not a zip")
+    for f in (tmp_path / "datadir" / "interim" / "cache").glob("*/*.npy"):
+        f.write_bytes(b"not an array")
     assert len(load(path)) == 4
+    assert len(load(path)) == 4      # the damaged copy was replaced by a sound one
+    assert not list((tmp_path / "datadir" / "interim" / "cache").glob("*.tmp-*"))
 
 
 # ----------------------------------------------------------------------------- EMNIST
