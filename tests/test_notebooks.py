@@ -103,7 +103,7 @@ def test_training_notebook_trains_and_saves_a_model_with_its_card(tmp_path):
     assert "Training data" in model_path.with_suffix(".md").read_text()
     assert len(outputs(nb, "image/png")) == 1          # the learning curves
     assert outputs(nb, "text/markdown")                # the model card, shown
-    assert not (tmp_path / "models" / "tiny.checkpoint.keras").exists()
+    assert not (tmp_path / "models" / "tiny.backup").exists()  # a finished run's backup is cleaned up
 
 
 @pytest.mark.slow

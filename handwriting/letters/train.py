@@ -145,15 +145,6 @@ class ExtraPictures:
 PictureMaker = Callable[[Dataset, int], ExtraPictures]
 
 
-def _pipeline(x: np.ndarray, y: np.ndarray, weights: np.ndarray, batch_size: int,
-              augmentation: Augmentation | None, seed: int, shuffle: bool):
-    """Batches of (images, target distributions, sample weights) of whole arrays; labels -1 get
-    uniform targets. The streaming batches of one part (`handwriting.letters.stream`)."""
-    from handwriting.letters.stream import batches
-
-    return batches([(x, y, weights)], batch_size, augmentation, seed, shuffle)
-
-
 def _training_arrays(data: Dataset, config: TrainConfig, extras: Sequence[ExtraPictures]
                      ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """The training parts for `handwriting.letters.stream.batches`, none copied: (images, labels

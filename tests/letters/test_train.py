@@ -44,7 +44,7 @@ def test_train_saves_model_and_card_with_hash(trained):
     assert card["data"][0]["name"] == "synthetic" and "MIT" in card["data"][0]["licence"]
     assert card["training"]["epochs_run"] == 2 and card["training"]["seconds"] > 0
     assert 0.2 <= card["uncertainty_threshold"] <= 0.95
-    assert not model.with_name("m.checkpoint.keras").exists()  # the checkpoint is cleaned up
+    assert not model.with_name("m.backup").exists()  # a finished run's backup is cleaned up
     # two epochs on 2,340 synthetic images already beat chance (1/26) by far
     assert card["metrics"]["validation (held-out writers)"]["accuracy"] > 0.3
 
@@ -108,11 +108,11 @@ def test_fine_tuning_starts_from_the_given_model(trained, tmp_path):
 
 
 def test_not_letters_get_uniform_targets_and_letters_one_hot():
-    from handwriting.letters.train import _pipeline
+    from handwriting.letters.stream import batches
 
     x = np.zeros((3, 28, 28), np.uint8)
-    _, targets, weights = next(iter(_pipeline(x, np.array([2, -1, 0]), np.array([1.0, 1.0, 0.5]), 3, None, 0,
-                                              shuffle=False)))
+    _, targets, weights = next(iter(batches([(x, np.array([2, -1, 0]), np.array([1.0, 1.0, 0.5]))], 3, None, 0,
+                                            shuffle=False)))
     targets = np.asarray(targets)
     assert targets[0].argmax() == 2 and targets[0].max() == 1.0 and targets[2].argmax() == 0
     assert np.allclose(targets[1], 1 / 26)
