@@ -43,6 +43,7 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
+from handwriting.app import ADMIN_TOKEN_ENV
 from handwriting.paths import PROJECT_ROOT, database_location, default_model_path, default_word_model_path
 from handwriting.runtime import ENV as RUNTIME_ENV, RUNTIMES, fresh_conversion, runtime_choice
 
@@ -50,7 +51,6 @@ NOTEBOOK = PROJECT_ROOT / "notebooks" / "dashboard.ipynb"
 SETTINGS = PROJECT_ROOT / "etc" / "jupyter"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8866
-ADMIN_ENV = "HANDWRITING_ADMIN_TOKEN"
 READY_LINE = "handwriting dashboard: kernel ready"  # printed by handwriting.app.dashboard.App.warm
 DIED_LINES = ("restarting kernel", "Kernel died", "kernel died")  # jupyter_client's restarter, on a kernel's death
 READY_TIMEOUT = 120  # seconds: past this the address is printed anyway, with a warning
@@ -76,7 +76,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the .keras model (default: $HANDWRITING_MODEL, else models/handwriting.keras)")
     parser.add_argument("--admin-token", default=None, metavar="TOKEN",
                         help=f"the teacher's token: the address with ?admin=TOKEN shows every visitor's "
-                             f"rows (default: ${ADMIN_ENV}, else a new random one, printed in the address)")
+                             f"rows (default: ${ADMIN_TOKEN_ENV}, else a new random one, printed in the address)")
     parser.add_argument("--pool-size", type=int, default=DEFAULT_POOL,
                         help=f"kernels started and rendered ahead of visitors (default {DEFAULT_POOL}). A "
                              "visitor who finds the pool empty waits for a kernel to start (~3 s alone, "
@@ -110,7 +110,7 @@ def _is_loopback(host: str) -> bool:
 
 def admin_token(args) -> str:
     """The teacher's token: given (--admin-token, else $HANDWRITING_ADMIN_TOKEN) or a new random one."""
-    given = args.admin_token if args.admin_token is not None else os.environ.get(ADMIN_ENV)
+    given = args.admin_token if args.admin_token is not None else os.environ.get(ADMIN_TOKEN_ENV)
     if given is None or given == "":
         return secrets.token_urlsafe(24)
     if given != given.strip() or len(given) < 16:
@@ -128,7 +128,7 @@ def settings(args, token: str | None = None) -> tuple[list[str], dict[str, str],
     env = dict(os.environ)
     env["HANDWRITING_DB"] = str(db)
     env["HANDWRITING_MODEL"] = str(model)
-    env[ADMIN_ENV] = token
+    env[ADMIN_TOKEN_ENV] = token
     env[RUNTIME_ENV] = runtime_choice(getattr(args, "runtime", None))  # --runtime, else $HANDWRITING_RUNTIME
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up chatter is not the server log's business
     for name in ("JUPYTER_CONFIG_PATH", "JUPYTER_PATH"):

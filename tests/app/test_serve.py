@@ -47,7 +47,7 @@ class Launcher:
 
     def __init__(self, tmp_path: Path, *options: str, env: dict | None = None):
         self.port = free_port()
-        environment = {k: v for k, v in os.environ.items() if k != serve.ADMIN_ENV}
+        environment = {k: v for k, v in os.environ.items() if k != serve.ADMIN_TOKEN_ENV}
         environment.update(env or {}, PYTHONPATH=str(PROJECT_ROOT), HANDWRITING_DATA_DIR=str(tmp_path / "data"))
         self.process = subprocess.Popen(
             [sys.executable, "-m", "handwriting.app.serve", "--port", str(self.port),
@@ -260,15 +260,15 @@ def test_settings_default_to_this_machine_and_pass_db_model_and_token(tmp_path, 
     import argparse
 
     monkeypatch.delenv("HANDWRITING_DB", raising=False)
-    monkeypatch.delenv(serve.ADMIN_ENV, raising=False)
+    monkeypatch.delenv(serve.ADMIN_TOKEN_ENV, raising=False)
     parser = argparse.ArgumentParser()
     serve.add_arguments(parser)
     args = parser.parse_args(["--db", str(tmp_path / "x.sqlite"), "--model", str(tmp_path / "m.keras")])
     command, env, url = serve.settings(args)
-    assert url == f"http://127.0.0.1:8866/?admin={env[serve.ADMIN_ENV]}" and "--Voila.ip=127.0.0.1" in command
+    assert url == f"http://127.0.0.1:8866/?admin={env[serve.ADMIN_TOKEN_ENV]}" and "--Voila.ip=127.0.0.1" in command
     assert env["HANDWRITING_DB"] == str(tmp_path / "x.sqlite") and env["HANDWRITING_MODEL"] == str(tmp_path / "m.keras")
     assert env["JUPYTER_CONFIG_PATH"].split(":")[0] == str(PROJECT_ROOT / "etc" / "jupyter")
-    assert not any(env[serve.ADMIN_ENV] in part for part in command)  # never on a command line
+    assert not any(env[serve.ADMIN_TOKEN_ENV] in part for part in command)  # never on a command line
 
 
 def test_a_damaged_database_is_refused_before_starting(tmp_path, capsys):

@@ -30,11 +30,11 @@ from dataclasses import dataclass
 
 import ipywidgets as widgets
 
+from handwriting.app import ADMIN_TOKEN_ENV
 from handwriting.app.store import check_visitor_key
 
 log = logging.getLogger("handwriting.app.dashboard")
 
-ADMIN_TOKEN_ENV = "HANDWRITING_ADMIN_TOKEN"
 IDENTITY_CLASS = "hw-identity"
 MAX_IDENTITY_CHARS = 1024  # a key (<= 128) and a token: anything longer is not from our page
 
