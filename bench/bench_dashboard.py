@@ -38,6 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 from handwriting.app.browser import (
     CHROMIUM_ARGS,
     PAGE_PROBES,
+    WORD_AFTER,
     choose_letters,
     load_json,
     replayable,
@@ -198,19 +199,6 @@ def words_to_write(count: int) -> list[list]:
     return [kite for _ in range(count)]
 
 
-# Resolves when the word box shows a sequence number above `after`: (ms since the last pen-up, its data).
-WORD_AFTER = """([after, timeout]) => new Promise((resolve, reject) => {
-  const started = performance.now();
-  const check = () => {
-    const el = document.querySelector('.hw-word-result .hw-word-box');
-    if (el && Number(el.dataset.seq) > after) {
-      resolve({ sinceUp: performance.now() - window.__hw.up, data: Object.assign({}, el.dataset) });
-    } else if (performance.now() - started > timeout) {
-      reject(new Error('timeout waiting for a word reading after ' + after));
-    } else { setTimeout(check, 1); }
-  };
-  check();
-})"""
 
 
 def word_pen_up_times(browser, server: Server, count: int, pools: int) -> list[float]:

@@ -27,9 +27,17 @@ from handwriting.imaging.paper import strokes_on_paper
 from handwriting.paths import shared_data_dir
 from handwriting.recipes import train_letters
 from handwriting.recognize.reader import Recognizer
-from handwriting.words.train import writer_folds
 
 RESULTS = Path(__file__).parent / "results" / "words_heldout.json"
+
+
+def writer_folds(words: list[dict], folds: int) -> dict[str, int]:
+    """Each lab's writers, sorted, dealt into folds in turn (so every fold holds every lab)."""
+    labs = defaultdict(set)
+    for w in words:
+        writer = str(w.get("writer", ""))
+        labs[writer.split("/")[0]].add(writer)
+    return {writer: k % folds for lab in sorted(labs) for k, writer in enumerate(sorted(labs[lab]))}
 
 
 def read(rec: Recognizer, words: list[dict]) -> dict[str, list[bool]]:

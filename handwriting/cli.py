@@ -12,6 +12,7 @@ import json
 import sys
 
 from handwriting import console
+from handwriting.words.folds import FOLDS
 
 # Commands whose code imports TensorFlow or Keras: main() imports it quietly before running them.
 # `predict` does only when a model it reads has no fresh LiteRT conversion (`handwriting.runtime`).
@@ -124,7 +125,7 @@ def cmd_ship(args) -> int:
         result = recipes.ship_letters(aligned=args.aligned_words, strategy=args.strategy)
         print(f"saved {result.model_path} and its model card")
     else:
-        print(f"saved {recipes.ship_words(force_composed=args.force_composed, strategy=args.strategy)} and its model card")
+        print(f"saved {recipes.ship_words(fold=args.fold, strategy=args.strategy)} and its model card")
     return 0
 
 
@@ -209,9 +210,10 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--aligned-words", action="store_true",
                    help="the two-stage recipe with letters cut out of the pen-written words, into models/local/ "
                         "(measured, not shipped)")
-    q = models.add_parser("words", help="models/words.keras, in two stages")
-    q.add_argument("--force-composed", action="store_true",
-                   help="train stage 1 (composed words, models/local/words-composed.keras) again even if it is there")
+    q = models.add_parser("words", help="models/words.keras, words in any case")
+    q.add_argument("--fold", type=int, choices=range(len(FOLDS)), metavar="K",
+                   help="train the fold model that never sees fold K's labs instead, into models/local/ "
+                        "(handwriting.words.folds; bench/words_any_case.py measures them)")
     for q in models.choices.values():
         q.add_argument("--strategy", choices=("one", "mirrored", "multiworker"), default="one",
                        help="one device, every GPU here, or several machines (TF_CONFIG): docs/training.md")

@@ -128,6 +128,7 @@ class LiteRTPredictor:
         self._input = self._interpreter.get_input_details()[0]
         self._output = self._interpreter.get_output_details()[0]
         self.input_shape = tuple(int(n) for n in self._input["shape"][1:])
+        self.output_shape = tuple(int(n) for n in self._output["shape"][1:])
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x, dtype=np.float32)
@@ -160,6 +161,7 @@ class KerasPredictor:
         self.path = Path(path)
         self.model = keras.saving.load_model(self.path, compile=False)
         self.input_shape = tuple(self.model.input_shape[1:])
+        self.output_shape = tuple(self.model.output_shape[1:])
         self.function = traced_call(self.model)
 
     def __call__(self, x: np.ndarray) -> np.ndarray:

@@ -321,3 +321,14 @@ def test_strips_caption_each_word_and_leave_spare_panels_blank():
     assert [ax.get_xlabel() for ax in shown] == ["AB", "CDE", "F"]
     assert shown[1].get_images()[0].get_array().max() == 255
     assert len(fig.axes) == 4 and not fig.axes[3].axison  # 3 words in a 2-column grid
+
+
+def test_read_words_caption_label_and_reading_and_mark_failures_red():
+    pictures = [np.full((40, 120), 230, np.uint8) for _ in range(3)]
+    fig = rendered(plots.read_words(pictures, ["cat", "dog", "Emu"], ["cat", "dug", ""], [True, False, False]))
+    shown = [ax for ax in fig.axes if ax.get_images()]
+    labels = [ax.xaxis.label for ax in shown]
+    assert [t.get_text() for t in labels] == ["cat / cat", "dog / dug", "Emu / (nothing)"]
+    assert labels[0].get_color() == "black" and labels[1].get_color() == labels[2].get_color() != "black"
+    with pytest.raises(ValueError, match="one of each per word"):
+        plots.read_words(pictures, ["cat"], ["cat"], [True])

@@ -53,6 +53,21 @@ window.__hwWait = (root, selector, timeout) => new Promise((resolve, reject) => 
 """
 
 
+# Resolves when the word box shows a sequence number above `after`: (ms since the last pen-up, its data).
+WORD_AFTER = """([after, timeout]) => new Promise((resolve, reject) => {
+  const started = performance.now();
+  const check = () => {
+    const el = document.querySelector('.hw-word-result .hw-word-box');
+    if (el && Number(el.dataset.seq) > after) {
+      resolve({ sinceUp: performance.now() - window.__hw.up, data: Object.assign({}, el.dataset) });
+    } else if (performance.now() - started > timeout) {
+      reject(new Error('timeout waiting for a word reading after ' + after));
+    } else { setTimeout(check, 1); }
+  };
+  check();
+})"""
+
+
 def load_json(path: Path) -> list[dict]:
     return json.loads(Path(path).read_text(encoding="utf-8"))
 

@@ -7,10 +7,14 @@ error: its answer is "nothing to read".
 
 With --json, one JSON object per line:
   letter: {"file", "letter", "confidence", "top_k": [[letter, p], ...], "uncertain"}
-  --word: {"file", "word", "raw", "correction", "confidence", "top_k": [[word, p], ...],
-           "uncertain", "letters": [{"letter", "confidence", "top_k", "uncertain", "box"}, ...]}
-  --text: {"file", "text", "raw", "confidence", "top_k": [[text, p]], "uncertain",
+  --word: {"file", "word", "raw", "as_written", "correction", "confidence", "top_k": [[word, p], ...],
+           "uncertain", "letters": [{"letter", "confidence", "top_k", "uncertain", "box"}, ...],
+           "alternatives": [[the word model's text as written, p], ...]}
+  --text: {"file", "text", "raw", "as_written", "confidence", "top_k": [[text, p]], "uncertain",
            "lines": [<a --word object without "file">, ...]}
+`raw` is the reading in A-Z without a word list (a word is read in any case, compared in capitals);
+`word` is the word list's correction where one applies, else `raw`; `as_written` is the reading with
+its case (capitals, lower case or both).
   error:  {"file", "error"}
 """
 
@@ -34,7 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "'none': letters alone)")
     parser.add_argument("--top-k", type=int, default=3, dest="top_k", help="alternatives to show (default 3)")
     mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--word", action="store_true", help="each file is one word of capitals")
+    mode.add_argument("--word", action="store_true", help="each file is one word, in any case")
     mode.add_argument("--text", action="store_true", help="each file has lines of letters or words")
     parser.add_argument("--lexicon", metavar="FILE",
                         help="word list (one word per line) proposing corrections for --word/--text; "
@@ -77,7 +81,8 @@ def _result(recognizer, path: Path, args, lexicon) -> dict:
         lines = recognizer.read_text(path, top_k=args.top_k, lexicon=lexicon)
         confidence = math.prod(ln.confidence for ln in lines) if lines else 0.0
         text = "\n".join(ln.word for ln in lines)
-        out = {"text": text, "raw": "\n".join(ln.raw for ln in lines), "confidence": _round(confidence),
+        out = {"text": text, "raw": "\n".join(ln.raw for ln in lines),
+               "as_written": "\n".join(ln.as_written for ln in lines), "confidence": _round(confidence),
                "top_k": [[text, _round(confidence)]] if lines else [],
                "uncertain": (not lines) or any(ln.uncertain for ln in lines),
                "lines": [_word_dict(ln, args.top_k) for ln in lines]}
@@ -101,8 +106,9 @@ def _human(name: str, result: dict) -> str:
         if not result["letters"]:
             return f"{name}: {result.get('message', 'nothing to read')}"
         raw = f"  (raw {result['raw']}, corrected by the word list)" if result.get("correction") else ""
+        written = f"  (as written: {result['as_written']})" if result["as_written"] != result["raw"] else ""
         letters = " ".join(f"{r['letter']}:{r['confidence']:.2f}" for r in result["letters"])
-        return f"{name}: {result['word']}  {result['confidence']:.2f}{flag}{raw}\n  letters {letters}"
+        return f"{name}: {result['word']}  {result['confidence']:.2f}{flag}{raw}{written}\n  letters {letters}"
     if result.get("letter") is None:
         return f"{name}: {result.get('message', 'nothing to read')}"
     alts = ", ".join(f"{c} {p:.2f}" for c, p in result["top_k"])

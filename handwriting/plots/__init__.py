@@ -38,6 +38,6 @@ from handwriting.plots.letters import (
     rejection,
     reliability,
 )
-from handwriting.plots.words import strips
+from handwriting.plots.words import read_words, strips
 
-__all__ = ["letter_colours", "letter_counts", "compare_letter_counts", "sample_grid", "mean_letters", "pixel_histogram", "ink_amount", "duplicate_pairs", "projection", "normalisation", "split_counts", "class_weights", "augmentation_grid", "learning_curves", "confusion_heatmap", "precision_recall", "gallery", "mistakes", "reliability", "rejection", "per_source", "strips"]
+__all__ = ["letter_colours", "letter_counts", "compare_letter_counts", "sample_grid", "mean_letters", "pixel_histogram", "ink_amount", "duplicate_pairs", "projection", "normalisation", "split_counts", "class_weights", "augmentation_grid", "learning_curves", "confusion_heatmap", "precision_recall", "gallery", "mistakes", "reliability", "rejection", "per_source", "strips", "read_words"]

@@ -9,7 +9,10 @@ Words and lines are cut into pieces by `handwriting.words.segment` (a word drawn
 piece per stroke); which pieces make one letter, and whether the word model's text wins over the
 letter model's, is decided by `handwriting.words.reading`. Where the word model's text wins and no
 cut of the pieces reads as it (letters fused into one blob), its letters are placed where the word
-model reads them (`handwriting.words.placement`). This module turns those choices into readings.
+model reads them (`handwriting.words.placement`). A line the word model reads in lower or mixed
+case is its alone: cut into words at wide gaps, each word is its most probable text, letters placed
+where it reads them. Every reading keeps the text as written (`as_written`, with its case) beside
+`raw` (A-Z) and the word model's top alternatives. This module turns those choices into readings.
 """
 
 from __future__ import annotations
@@ -26,12 +29,14 @@ from handwriting.paths import default_word_model_path
 from handwriting.recognize.results import NOTHING, LetterReading, WordReading, no_word, nothing_read
 from handwriting.words.lexicon import Lexicon
 from handwriting.words.line import Line
-from handwriting.words.model import HEIGHT as STRIP_HEIGHT, WIDTH as STRIP_WIDTH, WordModel, greedy
+from handwriting.words.model import HEIGHT as STRIP_HEIGHT, WIDTH as STRIP_WIDTH, WordModel, beam_search
 from handwriting.words.placement import place_letters
-from handwriting.words.reading import StripView, Weighing, choose
-from handwriting.words.segment import find_lines, main_line, stroke_line, word_breaks, word_strokes
+from handwriting.words.reading import StripView, Weighing, choose, strip_view
+from handwriting.words.segment import find_lines, main_line, stroke_line, word_breaks, word_groups, word_strokes
 
 PLACED_NOTE = "cut where the word model reads it"
+ALTERNATIVES = 5  # the word model's most probable texts a reading lists ...
+SHOWN = 1e-3      # ... those at least this share as probable as the best
 
 
 def _is_strokes(source) -> bool:
@@ -161,7 +166,7 @@ class Recognizer:
             page, pieces = _page(source)
         except NoInkError:
             return []
-        return [self._read_line(line, page, top_k, lexicon) for line in find_lines(page, pieces)]
+        return [self._read_line(line, page, top_k, lexicon, words=True) for line in find_lines(page, pieces)]
 
     def weighing(self, source) -> Weighing | None:
         """What the word reader chooses from for a word (its main line), or None when there is no
@@ -173,16 +178,18 @@ class Recognizer:
             return None
         return choose(self.letter_model, self.word_model, page, line).weighing
 
-    def _read_line(self, line: Line, page, top_k: int, lexicon: Lexicon | None) -> WordReading:
-        """Choose the letters of one line of pieces and read them."""
+    def _read_line(self, line: Line, page, top_k: int, lexicon: Lexicon | None, words: bool = False) -> WordReading:
+        """Choose the letters of one line of pieces and read them (`words`: a line of a text, which
+        the word model reads word by word where wide gaps part them)."""
         chosen = choose(self.letter_model, self.word_model, page, line)
-        cands, cuts, weighing = chosen.cands, chosen.cuts, chosen.weighing
-        forced, view = None, None  # the word model's text, when it wins; the line as it saw it
+        if chosen.cands is None:  # the word model reads it in lower or mixed case: the letter model cannot
+            return self._model_reading(page, line, chosen.view, top_k, lexicon, words)
+        cands, cuts, weighing, view = chosen.cands, chosen.cuts, chosen.weighing, chosen.view
+        forced = None  # the word model's text, when it wins
         if weighing is not None:
-            view = weighing.view
             best = weighing.choose()
             if best != weighing.own and weighing.scored[best].split is None:  # no cut gives it: letters fused
-                return self._placed_reading(page, line, best, view, top_k, lexicon)
+                return self._placed_reading(page, [(line, best, view)], top_k, lexicon, line, view)
             if best != weighing.own:
                 forced, cuts = best, weighing.scored[best].split.runs
         index = cands.index()
@@ -201,25 +208,48 @@ class Recognizer:
             text.append(reading.letter)
         return self._word_reading("".join(text), letters, letter_boxes, probs_of, lexicon, line, view)
 
-    def _placed_reading(self, page, line: Line, text: str, view: StripView,
-                        top_k: int, lexicon: Lexicon | None) -> WordReading:
-        """The word model's text where no split of the pieces reads as it, each letter read with the
-        word model's probabilities where it places it (no spaces: the word model reads letters only)."""
-        letters, boxes, probs_of = [], [], []
-        for c, placed in zip(text, place_letters(line, view, text)):
-            box = page.to_input(placed.box)
-            pre = None if placed.image is None else Preprocessed(placed.image, bbox=box, notes=[PLACED_NOTE])
-            letters.append(self._reading(placed.probs, top_k, pre, letter=c))
-            boxes.append(box)
-            probs_of.append(placed.probs)
-        return self._word_reading(text, letters, boxes, probs_of, lexicon, line, view)
+    def _model_reading(self, page, line: Line, view: StripView, top_k: int, lexicon: Lexicon | None,
+                       words: bool) -> WordReading:
+        """A line the word model reads alone: each word its most probable text, letters placed where it
+        reads them. A line of a text (`words`) is cut into words at wide gaps (`word_groups`); a word
+        is read whole, since a wide gap inside one (a pen lifted far) would part it."""
+        groups = word_groups(line) if words else [line]
+        views = [view] if len(groups) == 1 else [strip_view(self.word_model, page, group) for group in groups]
+        # The best text as written: folding the cases first would merge "Aa" in "Aaron" into one letter.
+        read = [(group, beam_search(v.cased)[0][0], v) for group, v in zip(groups, views) if v is not None]
+        return self._placed_reading(page, [w for w in read if w[1]], top_k, lexicon, line, view)
+
+    def _placed_reading(self, page, words: list[tuple[Line, str, StripView]], top_k: int,
+                        lexicon: Lexicon | None, line: Line, view: StripView) -> WordReading:
+        """The word model's texts (one per word of the line, as written or A-Z) where no split of the
+        pieces reads as them, each letter read with the word model's probabilities where it places it;
+        `view`: the whole line as the word model saw it (its strip and alternatives)."""
+        letters, boxes, probs_of, raw, written = [], [], [], [], []
+        for group, cased, seen in words:
+            text = cased.upper()
+            for c, placed in zip(text, place_letters(group, seen, text)):
+                box = page.to_input(placed.box)
+                pre = None if placed.image is None else Preprocessed(placed.image, bbox=box, notes=[PLACED_NOTE])
+                letters.append(self._reading(placed.probs, top_k, pre, letter=c))
+                boxes.append(box)
+                probs_of.append(placed.probs)
+            raw.append(text)
+            written.append(cased)
+        if not letters:
+            return no_word(NOTHING)
+        return self._word_reading(" ".join(raw), letters, boxes, probs_of, lexicon, line, view, " ".join(written))
 
     def _word_reading(self, raw: str, letters: list[LetterReading], boxes, probs_of, lexicon, line: Line,
-                      view: StripView | None = None) -> WordReading:
+                      view: StripView | None = None, written: str | None = None) -> WordReading:
+        """The reading of a line's letters (`raw`: A-Z, spaces between words; `written`: with its case,
+        where the word model read it; a line it read in capitals is as written as `raw`)."""
         confidence = float(np.prod([r.confidence for r in letters])) if letters else 0.0
         word, correction = raw, None
         if lexicon is not None and letters:
             word, correction = lexicon.correct_text(raw, list(letters), probs_of=probs_of)
+        written = raw if written is None else written
+        beams = beam_search(view.cased, width=ALTERNATIVES) if view is not None else []
+        alternatives = [(text, float(np.exp(p))) for text, p in beams if p >= beams[0][1] + np.log(SHOWN)]
         return WordReading(word, raw, correction, confidence, any(r.uncertain for r in letters),
                            letters, boxes, "", list(line.notes),
-                           view.strip if view else None, greedy(view.log_probs)[0] if view else "")
+                           view.strip if view else None, view.written if view else "", written, alternatives)

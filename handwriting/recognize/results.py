@@ -38,12 +38,15 @@ class WordReading:
     message: str = ""
     notes: list[str] = field(default_factory=list)
     strip: np.ndarray | None = None  # the line as the word model read it (uint8 32 x 256), if one did
-    strip_text: str = ""             # ... and what it read there by itself
+    strip_text: str = ""             # ... and what it read there by itself, as written
+    as_written: str = ""             # the reading with its case (raw's letters, each upper or lower)
+    alternatives: list[tuple[str, float]] = field(default_factory=list)  # the word model's best texts as written
 
     def to_dict(self) -> dict:
-        return {"word": self.word, "raw": self.raw, "correction": self.correction,
+        return {"word": self.word, "raw": self.raw, "as_written": self.as_written, "correction": self.correction,
                 "confidence": round(self.confidence, 4), "uncertain": self.uncertain,
                 "letters": [dict(r.to_dict(), box=list(b)) for r, b in zip(self.letters, self.boxes)],
+                "alternatives": [[t, round(p, 4)] for t, p in self.alternatives],
                 **({"message": self.message} if self.message else {})}
 
 

@@ -11,7 +11,9 @@ size, width, slant and pen (`redrawn_words`), so the model meets real joins, lig
 lower-case shapes that composed words lack.
 
 The composed letters are random (no dictionary): the model must read names and codes too, and must not
-learn the test words' language. Nothing here imports TensorFlow.
+learn the test words' language. Pen words are composed in capitals, in lower case or capitalised when
+the pen letters hold both cases, lower-case letters sized and set on the baseline as written
+(`LOWER_SHAPE`). Nothing here imports TensorFlow.
 """
 
 from __future__ import annotations
@@ -22,12 +24,17 @@ from PIL import Image, ImageDraw
 from handwriting import LETTERS
 from handwriting.imaging.compose import compose, ink_crop, scaled
 from handwriting.imaging.strokes import as_arrays, draw_path
-from handwriting.words.model import HEIGHT, MAX_LETTERS, WIDTH, strip
+from handwriting.words.model import CHARSET, HEIGHT, MAX_LETTERS, WIDTH, strip
 
-DRAW_HEIGHT = 56            # letter height (pixels) while composing
-LENGTHS = np.arange(1, MAX_LETTERS + 1)
-LENGTH_WEIGHTS = np.array([1, 3, 4, 5, 5, 5, 4, 4, 3, 2, 2, 1], dtype=float)  # mostly 3-8 letters
+DRAW_HEIGHT = 56            # capital letter height (pixels) while composing
+LENGTH_WEIGHTS = np.array([1, 3, 4, 5, 5, 5, 4, 4, 3, 2, 2, 1, 1, 1, 0.5, 0.5, 0.5, 0.5])  # mostly 3-8 letters
+LENGTHS = np.arange(1, len(LENGTH_WEIGHTS) + 1)
 OVERLAPPING = 0.3           # share of letter gaps that overlap or touch (pen words often do)
+# A lower-case letter's height and how far it reaches below the baseline, in capital heights:
+# x-height letters are about half a capital, ascenders as tall, descenders hang below the line.
+LOWER_SHAPE = {**{c: (0.55, 0.0) for c in "acemnorsuvwxz"}, **{c: (1.0, 0.0) for c in "bdfhklt"},
+               **{c: (0.9, 0.4) for c in "gpqy"}, "i": (0.75, 0.0), "j": (1.05, 0.4)}
+STYLES = ("capitals", "lower", "capitalised")  # how composed pen words are written, when both cases are at hand
 
 
 def _gap(rng: np.random.Generator) -> float:
@@ -35,16 +42,19 @@ def _gap(rng: np.random.Generator) -> float:
     return rng.uniform(-0.3, 0.1) if rng.random() < OVERLAPPING else rng.uniform(0.05, 0.9)
 
 
-def pen_word(letters: list, rng: np.random.Generator, height: float = DRAW_HEIGHT) -> np.ndarray:
-    """Pen trajectories, one list of strokes per letter -> the word's soft ink (0-1)."""
+def pen_word(letters: list, rng: np.random.Generator, height: float = DRAW_HEIGHT, text: str | None = None) -> np.ndarray:
+    """Pen trajectories, one list of strokes per letter (of `text`, when some are lower case) -> the
+    word's soft ink (0-1)."""
     placed, right = [], 0.0
     for k, strokes in enumerate(letters):
         arrays = as_arrays(strokes)
         points = np.concatenate(arrays)
         lo, extent = points.min(axis=0), np.ptp(points, axis=0)
-        scale = height * rng.uniform(0.85, 1.15) / max(float(extent[1]), float(extent[0]) / 3, 1e-6)
+        tall, below = LOWER_SHAPE.get(text[k], (1.0, 0.0)) if text else (1.0, 0.0)
+        scale = tall * height * rng.uniform(0.85, 1.15) / max(float(extent[1]), float(extent[0]) / 3, 1e-6)
         left = right + _gap(rng) * height if k else 0.0
-        drop = rng.normal(0, 0.04 * height) - extent[1] * scale  # letters stand on a wavering baseline
+        # letters stand on a wavering baseline, descenders below it
+        drop = rng.normal(0, 0.04 * height) + below * height - extent[1] * scale
         placed += [(a - lo) * scale + (left, drop) for a in arrays]
         right = max(right, left + float(extent[0]) * scale)
     return _draw(placed, rng, height)
@@ -94,8 +104,9 @@ def composed_words(count: int, pen_letters: list[dict] | None = None, images: np
                    seed: int = 0) -> tuple[np.ndarray, list[str]]:
     """`count` random words as word-model strips (uint8 count x 32 x 256) and their texts.
 
-    `pen_letters` are strokes records ({"label", "writer", "strokes"}): a pen word takes all its
-    letters from one writer where that writer wrote them. `images`/`labels` are 28x28 letters
+    `pen_letters` are strokes records ({"label", "writer", "strokes"}) of capitals and, if given,
+    lower-case letters: a pen word takes all its letters from one writer where that writer wrote
+    them, and is written in one of `STYLES` (capitals only when no lower-case letters are given). `images`/`labels` are 28x28 letters
     (labels 0-25) for picture words, `picture_share` of the words when both kinds are given.
     """
     if not pen_letters and images is None:
@@ -104,9 +115,9 @@ def composed_words(count: int, pen_letters: list[dict] | None = None, images: np
     by_writer: dict[str, dict[str, list]] = {}
     by_letter: dict[str, list] = {}
     for i, record in enumerate(pen_letters or []):
-        if record["label"] not in LETTERS:
+        if len(record["label"]) != 1 or record["label"] not in CHARSET:
             raise ValueError(f"pen letter {i} (writer {record.get('writer', '?')!r}): label {record['label']!r} "
-                             "is not one capital A-Z")
+                             "is not one letter A-Z or a-z")
         by_writer.setdefault(str(record.get("writer", "")), {}).setdefault(record["label"], []).append(record["strokes"])
         by_letter.setdefault(record["label"], []).append(record["strokes"])
     writers = sorted(by_writer)
@@ -116,14 +127,17 @@ def composed_words(count: int, pen_letters: list[dict] | None = None, images: np
         missing = [LETTERS[k] for k, idx in by_class.items() if len(idx) == 0]
         if missing:
             raise ValueError(f"the letter images have no {', '.join(missing)}: every letter is needed")
-    if pen_letters and set(by_letter) != set(LETTERS):
-        raise ValueError(f"the pen letters have no {', '.join(sorted(set(LETTERS) - set(by_letter)))}")
+    cases = [c for c in (LETTERS, LETTERS.lower()) if set(c) & set(by_letter)]
+    for case in cases:
+        if not set(case) <= set(by_letter):
+            raise ValueError(f"the pen letters have no {', '.join(sorted(set(case) - set(by_letter)))}")
+    styles = STYLES if len(cases) == 2 else ("lower",) if cases and cases[0] != LETTERS else ("capitals",)
     crops: dict[int, np.ndarray | None] = {}
     strips, texts = [], []
     while len(strips) < count:
         n = int(rng.choice(LENGTHS, p=LENGTH_WEIGHTS / LENGTH_WEIGHTS.sum()))
         text = "".join(LETTERS[k] for k in rng.integers(len(LETTERS), size=n))
-        if rng.random() < share:
+        if rng.random() < share:  # letter images are capitals
             picks = [int(rng.choice(by_class[LETTERS.index(c)])) for c in text]
             for i in picks:
                 if i not in crops:
@@ -132,32 +146,34 @@ def composed_words(count: int, pen_letters: list[dict] | None = None, images: np
                 continue  # a blank image
             ink = picture_word([crops[i] for i in picks], rng)
         else:
+            style = styles[rng.integers(len(styles))]
+            text = text if style == "capitals" else text.lower() if style == "lower" else text.capitalize()
             own = by_writer[writers[rng.integers(len(writers))]]
             letters = []
             for c in text:
                 pool = own.get(c) or by_letter[c]
                 letters.append(pool[rng.integers(len(pool))])
-            ink = pen_word(letters, rng)
+            ink = pen_word(letters, rng, text=text)
         strips.append(strip(ink)[0])
         texts.append(text)
     return np.stack(strips), texts
 
 
 def check_words(records: list[dict]) -> None:
-    """ValueError naming the first word (index and writer) whose label is not 1-12 capitals A-Z."""
+    """ValueError naming the first word (index and writer) whose label is not 1-18 letters A-Z, a-z."""
     for i, record in enumerate(records):
         label = record.get("label")
-        if not isinstance(label, str) or not 1 <= len(label) <= MAX_LETTERS or not set(label) <= set(LETTERS):
+        if not isinstance(label, str) or not 1 <= len(label) <= MAX_LETTERS or not set(label) <= set(CHARSET):
             raise ValueError(f"word {i} (writer {record.get('writer', '?')!r}): label {label!r} is not "
-                             f"1-{MAX_LETTERS} capitals A-Z")
+                             f"1-{MAX_LETTERS} letters A-Z, a-z")
 
 
 def redrawn_words(records: list[dict], copies: int, seed: int = 0) -> tuple[np.ndarray, list[str]]:
     """Real pen-written words ({"label", "writer", "strokes"}), each redrawn `copies` times
     (`written_word`), as word-model strips (uint8) and their texts.
 
-    Raises ValueError naming the word (index and writer) whose label is not 1-12 capitals A-Z or
-    whose strokes are malformed.
+    Raises ValueError naming the word (index and writer) whose label is not 1-18 letters A-Z, a-z
+    or whose strokes are malformed.
     """
     check_words(records)
     rng = np.random.default_rng(seed)

@@ -1,4 +1,4 @@
-"""The word model: a line of capitals in, letter sequence out, without cutting it into letters.
+"""The word model: a line of handwriting in, its letters as written out, without cutting it into letters.
 
 A small CRNN (convolutions, then two bidirectional GRUs along the line) trained with CTC, the
 usual shape for reading handwritten lines (Shi et al., "An End-to-End Trainable Neural Network
@@ -8,8 +8,11 @@ letters overlap and fuse into one blob; reading along the line needs no cut. The
 
 The input is a strip: the line's ink fitted to 28 of 32 pixels high, left-aligned in 256 columns
 (a wider line is squeezed). The output is, for each of 64 columns of STRIDE = 4 pixels, log-probabilities
-of "no letter here" (CTC's blank, index 0) and A-Z (1-26). Rescaling is inside the model and the
-loss is only needed for training, so the saved file loads with plain `keras.saving.load_model`.
+of "no letter here" (CTC's blank, index 0), A-Z (1-26) and a-z (27-52): it reads words in any case
+(`CHARSET`). `fold_case` adds each letter's two cases up into the 27 classes of A-Z, which is what
+the reader weighs and reports as `raw`; the cased classes give the reading as written. (A model of
+the first kind, A-Z only, gives 27 classes and is read the same way.) Rescaling is inside the model
+and the loss is only needed for training, so the saved file loads with plain `keras.saving.load_model`.
 """
 
 from __future__ import annotations
@@ -27,8 +30,27 @@ INK_HEIGHT = 28              # the line's ink height in the strip
 STRIDE = 4                   # strip pixels per output column (two 2x2 poolings along the line)
 FRAMES = WIDTH // STRIDE     # output columns
 MARGIN = 2                   # strip pixels of paper left of the line's ink
-BLANK = 0                    # CTC's "no letter" class; letter k of LETTERS is class k + 1
-MAX_LETTERS = 12
+BLANK = 0                    # CTC's "no letter" class; letter k of CHARSET is class k + 1
+CHARSET = LETTERS + LETTERS.lower()  # what the model writes: A-Z, then a-z
+MAX_LETTERS = 18
+
+
+def alphabet(classes: int) -> str:
+    """The letters of a model's (or folded) output classes: 27 -> A-Z, 53 -> CHARSET."""
+    found = {len(LETTERS) + 1: LETTERS, len(CHARSET) + 1: CHARSET}.get(classes)
+    if found is None:
+        raise ValueError(f"a word model gives {len(LETTERS) + 1} or {len(CHARSET) + 1} classes per column, not {classes}")
+    return found
+
+
+def fold_case(log_probs: np.ndarray) -> np.ndarray:
+    """Cased log-probabilities (... x 53) -> case-insensitive ones (... x 27: blank, A-Z), each
+    letter's two cases added up; 27 classes come back as they are."""
+    if log_probs.shape[-1] == len(LETTERS) + 1:
+        return log_probs
+    n = len(LETTERS)
+    upper, lower = log_probs[..., 1:1 + n], log_probs[..., 1 + n:1 + 2 * n]
+    return np.concatenate([log_probs[..., :1], np.logaddexp(upper, lower)], axis=-1)
 
 
 def strip(ink: np.ndarray) -> tuple[np.ndarray, float, tuple[int, int]]:
@@ -58,7 +80,7 @@ def column_offset(column: int, scale: float) -> float:
 
 
 def build_word_model(width: int = 16, recurrent: int = 96):
-    """conv 16-32-64-64-96 with pooling to one row of 64 columns -> 2 x BiGRU -> 27 logits per column."""
+    """conv 16-32-64-64-96 with pooling to one row of 64 columns -> 2 x BiGRU -> 53 logits per column."""
     import keras
     from keras import layers
 
@@ -80,12 +102,12 @@ def build_word_model(width: int = 16, recurrent: int = 96):
     x = layers.Dropout(0.2)(x)
     x = layers.Bidirectional(layers.GRU(recurrent, return_sequences=True, dropout=0.2))(x)
     x = layers.Bidirectional(layers.GRU(recurrent, return_sequences=True, dropout=0.2))(x)
-    outputs = layers.Dense(len(LETTERS) + 1, name="logits")(x)
+    outputs = layers.Dense(len(CHARSET) + 1, name="logits")(x)
     return keras.Model(inputs, outputs, name="handwriting_crnn")
 
 
 def ctc_loss(y_true, y_pred):
-    """y_true: N x (1 + MAX_LETTERS) = [length, classes 1-26 ..., 0 padding]; y_pred: logits."""
+    """y_true: N x (1 + MAX_LETTERS) = [length, classes 1-52 ..., 0 padding]; y_pred: logits."""
     from keras import ops
 
     y = ops.cast(y_true, "int32")
@@ -94,13 +116,13 @@ def ctc_loss(y_true, y_pred):
 
 
 def targets(words: list[str]) -> np.ndarray:
-    """Words of A-Z -> the `ctc_loss` target rows."""
+    """Words of A-Z and a-z -> the `ctc_loss` target rows."""
     out = np.zeros((len(words), 1 + MAX_LETTERS), dtype=np.int32)
     for r, word in enumerate(words):
-        if not 1 <= len(word) <= MAX_LETTERS or any(c not in LETTERS for c in word):
-            raise ValueError(f"word {r}: {word!r} is not 1-{MAX_LETTERS} capitals A-Z")
+        if not 1 <= len(word) <= MAX_LETTERS or any(c not in CHARSET for c in word):
+            raise ValueError(f"word {r}: {word!r} is not 1-{MAX_LETTERS} letters A-Z, a-z")
         out[r, 0] = len(word)
-        out[r, 1:1 + len(word)] = [LETTERS.index(c) + 1 for c in word]
+        out[r, 1:1 + len(word)] = [CHARSET.index(c) + 1 for c in word]
     return out
 
 
@@ -111,14 +133,15 @@ def log_softmax(logits: np.ndarray) -> np.ndarray:
 
 def greedy(log_probs: np.ndarray) -> tuple[str, list[int]]:
     """The best class of each column, repeats merged and blanks dropped: (text, the column where
-    each letter is most probable)."""
+    each letter is most probable). Cased log-probabilities give the text as written."""
+    letters = alphabet(log_probs.shape[-1])
     best = log_probs.argmax(axis=-1)
     text, columns, prev, start = [], [], BLANK, 0
     for t, k in enumerate(list(best) + [BLANK]):
         if prev != BLANK and k != prev:
             run = log_probs[start:t, prev]
             columns.append(start + int(run.argmax()))
-            text.append(LETTERS[prev - 1])
+            text.append(letters[prev - 1])
         if k != prev:
             start = t
         prev = k
@@ -129,9 +152,10 @@ def sequence_log_probability(log_probs: np.ndarray, text: str) -> float:
     """log p(text | strip) summed over every CTC alignment (the forward algorithm)."""
     if not text:
         return float(log_probs[:, BLANK].sum())
+    letters = alphabet(log_probs.shape[-1])
     states = [BLANK]
     for c in text:
-        states += [LETTERS.index(c) + 1, BLANK]
+        states += [letters.index(c) + 1, BLANK]
     states = np.array(states)
     # a letter state may be entered from two states back unless that is the same letter
     skip = np.zeros(len(states), dtype=bool)
@@ -150,6 +174,7 @@ def sequence_log_probability(log_probs: np.ndarray, text: str) -> float:
 def beam_search(log_probs: np.ndarray, width: int = 6, floor: float = -8.0) -> list[tuple[str, float]]:
     """The `width` most probable texts by CTC prefix beam search: [(text, log p)], best first.
     Classes below `floor` (log-probability) in a column are not tried there."""
+    letters = alphabet(log_probs.shape[-1])
     beams = {"": (0.0, -np.inf)}  # text -> (log p ending in a blank, ... ending in its last letter)
     for row in log_probs:
         tried = [int(k) for k in np.flatnonzero(row > floor)] or [int(row.argmax())]
@@ -165,7 +190,7 @@ def beam_search(log_probs: np.ndarray, width: int = 6, floor: float = -8.0) -> l
                 if k == BLANK:
                     add(text, total + row[k], -np.inf)
                     continue
-                c = LETTERS[k - 1]
+                c = letters[k - 1]
                 if text and text[-1] == c:
                     add(text + c, -np.inf, b + row[k])   # a repeated letter needs a blank between
                     add(text, -np.inf, n + row[k])       # ... else it is the same letter going on
@@ -188,7 +213,13 @@ class WordModel:
         if shape != (HEIGHT, WIDTH):
             raise ValueError(f"{path}: a word model takes {HEIGHT} x {WIDTH} strips, this one {shape}")
 
+    @property
+    def cased(self) -> bool:
+        """Whether the model reads case (53 classes), not A-Z only (27)."""
+        return self.predict.output_shape[-1] == len(CHARSET) + 1
+
     def log_probs(self, strips: np.ndarray) -> np.ndarray:
-        """uint8 N x HEIGHT x WIDTH strips -> float N x FRAMES x 27 log-probabilities."""
+        """uint8 N x HEIGHT x WIDTH strips -> float N x FRAMES x classes log-probabilities (53
+        classes, or 27 for an A-Z model: `fold_case` makes either 27)."""
         x = np.asarray(strips, dtype=np.float32).reshape(-1, HEIGHT, WIDTH)
         return log_softmax(np.asarray(self.predict(x), dtype=np.float64))

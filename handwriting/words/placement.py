@@ -15,7 +15,7 @@ import numpy as np
 
 from handwriting.imaging.letter import letter_from_ink
 from handwriting.words.line import Line
-from handwriting.words.model import column_offset, greedy
+from handwriting.words.model import MARGIN, STRIDE, column_offset, greedy
 from handwriting.words.reading import StripView
 
 
@@ -30,14 +30,17 @@ class PlacedLetter:
 def place_letters(line: Line, view: StripView, text: str) -> list[PlacedLetter]:
     """Each letter of `text` (read by the word model in `view`) placed where the word model reads it."""
     log_probs = view.log_probs
-    _, columns = greedy(log_probs)
-    if len(columns) != len(text):  # a beam text: place its letters evenly instead
-        columns = list(np.linspace(0, len(log_probs) - 1, len(text) + 2)[1:-1].round().astype(int))
     ink_left = min(p.left for p in line.pieces)
     ink_right = max(p.right for p in line.pieces)
     y0, y1 = min(p.top for p in line.pieces), max(p.bottom for p in line.pieces)
+    # The best path's columns, case-insensitive or as written, where it spells the text ...
+    columns = next((found[1] for found in (greedy(log_probs), greedy(view.cased)) if found[0].upper() == text), None)
+    if columns is None:  # ... else (a beam text) its letters spread evenly over the columns the ink fills
+        last = min(len(log_probs) - 1, int((MARGIN + (ink_right - view.left) * view.scale) / STRIDE))
+        columns = list(np.linspace(0, last, len(text) + 2)[1:-1].round().astype(int))
     xs = [view.left + column_offset(c, view.scale) for c in columns]
-    edges = [ink_left] + [int((a + b) / 2) for a, b in zip(xs, xs[1:])] + [ink_right]
+    middles = [int(np.clip((a + b) / 2, ink_left, ink_right)) for a, b in zip(xs, xs[1:])]
+    edges = [ink_left] + middles + [ink_right]
     placed = []
     for a in range(len(text)):
         probs = np.exp(log_probs[columns[a], 1:])

@@ -6,7 +6,9 @@ score is the letter model's own reading (`letter_split`: a broken E stays one le
 letters separate where the column profile allows it and the letters read better apart). With a
 word model (`handwriting.words.model`), its most probable texts for the line compete with that
 reading (`weigh_texts`, `Weighing.choose`): it reads overlapping pen letters that no cut of the
-picture separates. Nothing here imports TensorFlow: the models come in loaded.
+picture separates. The letter model reads capitals only: a line the word model reads in lower or
+mixed case (`StripView.in_capitals`) is the word model's alone, and no letter is cut for it.
+Nothing here imports TensorFlow: the models come in loaded.
 """
 
 from __future__ import annotations
@@ -20,22 +22,48 @@ from handwriting.imaging.ink import InkImage
 from handwriting.letters.reader import LetterModel
 from handwriting.words.alignment import Candidates, Span, align_scored, best_split
 from handwriting.words.line import Line, group_image, line_ink
-from handwriting.words.model import WordModel, beam_search, sequence_log_probability, strip
+from handwriting.words.model import WordModel, beam_search, fold_case, greedy, sequence_log_probability, strip
 
 LETTER_PENALTY = 0.1   # log-score cost of each letter: fewer, better-read letters win ties
 WORD_MODEL_WEIGHT = 1.5  # the letter model's split against the word model's log-probability (bench/tune_words.py)
+LOWER_SHARE = 0.5      # a line the word model reads with more lower-case letters than this share is not capitals
 UNCUT = 4.0            # a text no split of the pieces reads as scores this much below the letter model's own
 
 
 @dataclass
 class StripView:
-    """One line as the word model saw it: the strip, its log-probabilities (columns x 27), and
-    where the strip's ink sits in the line's ink (`scale` strip pixels per ink pixel, from `left`)."""
+    """One line as the word model saw it: the strip, its case-insensitive log-probabilities
+    (columns x 27), the model's own (`cased`: x 53, with case), and where the strip's ink sits in
+    the line's ink (`scale` strip pixels per ink pixel, from `left`)."""
     strip: np.ndarray
     log_probs: np.ndarray
     scale: float
     left: int
     ink: np.ndarray
+    cased: np.ndarray
+
+    @property
+    def written(self) -> str:
+        """The word model's best reading, as written (in capitals for an A-Z model)."""
+        return greedy(self.cased)[0]
+
+    @property
+    def in_capitals(self) -> bool:
+        """Whether the word model reads the line as capitals, most of its letters at least (a
+        capital O, S or X is often read as its lower case): the letter model's cuts can weigh in."""
+        written = self.written
+        return sum(c.islower() for c in written) <= LOWER_SHARE * len(written)
+
+
+def strip_view(word_model: WordModel, page: InkImage, line: Line) -> StripView | None:
+    """The word model's reading of one line, None when the line gives no strip."""
+    ink = line_ink(page, line)
+    try:
+        ink_strip, scale, (left, _) = strip(ink)
+    except ValueError:
+        return None
+    cased = word_model.log_probs(ink_strip[None])[0]
+    return StripView(ink_strip, fold_case(cased), scale, left, ink, cased)
 
 
 @dataclass
@@ -77,11 +105,13 @@ class Weighing:
 class Choices:
     """One line's candidates, the letter model's split of them and, with a word model, the letter
     model's own text and what the word model weighs against it (None without a word model,
-    without a split or when the line gives no strip)."""
-    cands: Candidates
+    without a split or when the line gives no strip). A line the word model reads in lower or
+    mixed case has no candidates: only its `view`."""
+    cands: Candidates | None
     cuts: list[Span]
     own: str | None = None
     weighing: Weighing | None = None
+    view: StripView | None = None
 
 
 def candidates(letter_model: LetterModel, page: InkImage, line: Line) -> Candidates:
@@ -109,15 +139,10 @@ def letter_split(line: Line, cands: Candidates, letters: str) -> list[Span]:
     return best_split(scores, cands.pieces)
 
 
-def weigh_texts(word_model: WordModel, page: InkImage, line: Line, cands: Candidates, own: str) -> Weighing | None:
-    """The texts the word reader weighs for one line: the letter model's own reading `own` and the
-    word model's most probable texts, each scored; None when the line gives no strip."""
-    ink = line_ink(page, line)
-    try:
-        ink_strip, scale, (left, _) = strip(ink)
-    except ValueError:
-        return None
-    log_probs = word_model.log_probs(ink_strip[None])[0]
+def weigh_texts(view: StripView, cands: Candidates, own: str) -> Weighing:
+    """The texts the word reader weighs for one line the word model saw as `view`: the letter
+    model's own reading `own` and the word model's most probable texts, each scored."""
+    log_probs = view.log_probs
 
     def split_as(text):
         found = align_scored(lambda k: cands.probs[k], cands.spans, cands.priors, cands.pieces, text, LETTER_PENALTY)
@@ -126,16 +151,20 @@ def weigh_texts(word_model: WordModel, page: InkImage, line: Line, cands: Candid
     scored = {text: TextScore(sequence_log_probability(log_probs, text), split_as(text))
               for text in {own} | {t for t, _ in beam_search(log_probs)} if text}
     own_split = scored[own].split.score if scored[own].split else -math.inf
-    return Weighing(own, own_split, scored, StripView(ink_strip, log_probs, scale, left, ink))
+    return Weighing(own, own_split, scored, view)
 
 
 def choose(letter_model: LetterModel, word_model: WordModel | None, page: InkImage, line: Line) -> Choices:
     """One line's candidates and the letter model's split; with a word model, the letter model's
-    own text and its weighing against the word model's."""
+    own text and its weighing against the word model's. A line the word model reads in lower or
+    mixed case is left to it (`Choices.view` only)."""
+    view = strip_view(word_model, page, line) if word_model is not None else None
+    if view is not None and not view.in_capitals:
+        return Choices(None, [], view=view)
     cands = candidates(letter_model, page, line)
     cuts = letter_split(line, cands, letter_model.letters)
-    if word_model is None or not cuts:
-        return Choices(cands, cuts)
+    if view is None or not cuts:
+        return Choices(cands, cuts, view=view)
     index = cands.index()
     own = "".join(letter_model.letters[int(cands.probs[index[span]].argmax())] for span in cuts)
-    return Choices(cands, cuts, own, weigh_texts(word_model, page, line, cands, own))
+    return Choices(cands, cuts, own, weigh_texts(view, cands, own), view)

@@ -21,6 +21,8 @@ from handwriting.imaging.paper import LETTER_HEIGHT, PEN, draw_word
 from handwriting.words.cut_and_join import attach_small, cut_wide, join_broken, merge_columns
 from handwriting.words.line import Line, Piece, overlap
 
+WORD_GAP = 0.8  # pieces further apart than this many line heights are two words
+
 
 def _box(sl) -> tuple[int, int, int, int]:
     return sl[1].start, sl[0].start, sl[1].stop, sl[0].stop
@@ -115,6 +117,16 @@ def word_breaks(boxes: list[tuple[int, int, int, int]], height: float) -> set[in
         return set()
     typical = float(np.median(positive))
     return {i for i, g in enumerate(gaps, start=1) if g > max(0.6 * height, 2.5 * typical)}
+
+
+def word_groups(line: Line) -> list[Line]:
+    """A line cut into its words where the gap between pieces is wide: far wider than the line's
+    usual gap (`word_breaks`), or wider than WORD_GAP line heights (a joined-up word is one or two
+    pieces, so it has no usual gap to compare with)."""
+    boxes = [(p.left, p.top, p.right, p.bottom) for p in line.pieces]
+    breaks = word_breaks(boxes, line.height) | {i for i in range(1, len(boxes)) if line.gap(i) > WORD_GAP * line.height}
+    edges = [0, *sorted(breaks), len(boxes)]
+    return [Line(line.pieces[a:b], line.height, line.stroke, notes=line.notes) for a, b in zip(edges, edges[1:])]
 
 
 def _make_line(pieces: list[Piece], notes: list[str]) -> Line | None:

@@ -5,11 +5,10 @@ pen trajectories of letters (`handwriting.words.corpus`). The default config use
 synthetic letters only, so it trains anywhere; the shipped model adds the UNIPEN letters
 (`handwriting ship words`: `handwriting.recipes`).
 
-Real pen-written words can train it too (`real_words`), each redrawn several times. Their writers
-wrote the same word lists, so holding writers out is not enough: a model that saw FAMILY written
-by others may read it partly by heart. `held_out` keeps one fold of writers *and* one fold of
-texts away from training, and the words in both are the real test on the card: writers and words
-it never saw.
+Real pen-written words train it too (`real_words`: UNIPEN's words in any case), each redrawn several
+times and some drawn on paper. `held_out_labs` are labs (`handwriting.words.folds`) it never learns
+from, in any file (their writers' letters included); their words, drawn on paper, are the test on
+its card, by how they are written (lower case, capitalised or mixed, capitals).
 
 It trains through the letters' loop (`handwriting.letters.loop`): on one device or many
 (`strategy`), `batch_size` per replica (global batch = batch_size x replicas, learning rate kept),
@@ -23,7 +22,6 @@ from __future__ import annotations
 import shutil
 import tempfile
 import time
-import zlib
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -38,14 +36,16 @@ from handwriting.letters.loop import LEARNING_RATE_RULE, Plan, backup_dir, finis
 from handwriting.letters.loop import run as run_loop
 from handwriting.letters.train import describe_sources
 from handwriting.paths import local_models_dir
+from handwriting.words.folds import REPORTED_APART, case_group, lab, of_labs, without_labs
+from handwriting.words.metrics import WordScore
 
-TASK = "words and lines of handwritten capitals A-Z, read along the line (CRNN + CTC, 32 x 256 strips)"
+TASK = "handwritten words in any case (A-Z, a-z), read along the line (CRNN + CTC, 32 x 256 strips)"
 
 
 @dataclass
 class WordTrainConfig:
     letters: list[str] = field(default_factory=lambda: ["synthetic:26000"])  # letter images (any `data.load` spec)
-    pen_letters: str | None = None   # a strokes JSON of letters (with a selection) for pen-written words
+    pen_letters: list[str] = field(default_factory=list)  # strokes JSONs of letters (with a selection) for pen words
     picture_share: float = 0.3       # share of words made of letter images when pen letters are given too
     words: int = 100_000             # composed training words
     epochs: int = 12
@@ -54,10 +54,10 @@ class WordTrainConfig:
     learning_rate: float = 1e-3
     validation_words: int = 2_000    # composed words of other random letters, for the progress line
     test_words: str | None = None    # a strokes JSON of real words to read after training (never trained on)
-    real_words: str | None = None    # a strokes JSON of real pen-written words that train it too
-    folds: int = 4                   # ... dealt into folds of writers and folds of texts,
-    held_out: tuple[int, int] = (0, 0)  # ... and (writer fold, text fold) never trains it: the card's test
-    real_copies: int = 12            # redrawings of each real training word (besides one drawn on paper)
+    real_words: list[str] = field(default_factory=list)  # strokes JSONs of real pen-written words that train it
+    held_out_labs: tuple[str, ...] = ()  # UNIPEN labs it never learns from: their real words are its test
+    real_copies: int = 3             # redrawings of each real training word
+    paper_share: float = 0.1         # ... and the share of them also drawn on paper
     init_model: str | None = None    # go on training this word model instead of starting afresh
     pen_widths: tuple[float, ...] = (1.5, 2.2, 3.0)
     seed: int = 0
@@ -66,45 +66,54 @@ class WordTrainConfig:
 
     def to_dict(self) -> dict:
         """The card's `params`: what made the model. How it ran (`strategy`) is in its `training`."""
-        d = dict(asdict(self), pen_widths=list(self.pen_widths), held_out=list(self.held_out))
+        d = dict(asdict(self), pen_widths=list(self.pen_widths), held_out_labs=list(self.held_out_labs))
         del d["strategy"]
         return d
 
 
-def writer_folds(words: list[dict], folds: int) -> dict[str, int]:
-    """Each lab's writers, sorted, dealt into folds in turn (so every fold holds every lab)."""
-    labs = defaultdict(set)
-    for w in words:
-        writer = str(w.get("writer", ""))
-        labs[writer.split("/")[0]].add(writer)
-    return {writer: k % folds for lab in sorted(labs) for k, writer in enumerate(sorted(labs[lab]))}
+def read_records(specs: list[str], held_out_labs=(), check=None) -> tuple[list[dict], list[dict]]:
+    """The records of strokes JSONs (with selections), each file's passed to `check` (a ValueError
+    it raises names the file): (those of writers outside `held_out_labs`, those inside)."""
+    records = []
+    for spec in specs:
+        found = read_strokes_records(spec)
+        if check is not None:
+            try:
+                check(found)
+            except ValueError as error:
+                raise ValueError(f"{split_filters(spec)[0]}: {error}") from None
+        records += found
+    return without_labs(records, held_out_labs), of_labs(records, held_out_labs)
 
 
-def text_fold(text: str, folds: int) -> int:
-    """The fold of a word's text: the same text is in the same fold whoever wrote it."""
-    return zlib.crc32(text.encode()) % folds
+def held_out_metrics(log_probs: list[np.ndarray], texts: list[str]) -> dict:
+    """The card's numbers for real words never trained on, by how they are written: exact words
+    (case-insensitive, as `raw` reads), the character error rate, and exact as written."""
+    from handwriting.words.model import fold_case, greedy
 
-
-def split_real_words(words: list[dict], folds: int, held_out: tuple[int, int]) -> tuple[list[dict], list[dict]]:
-    """(training words: neither their writer's fold nor their text's fold is held out,
-    test words: both are). Words with only one of the two held out are in neither."""
-    writer_fold = writer_folds(words, folds)
-    train, test = [], []
-    for w in words:
-        writer_out = writer_fold[str(w.get("writer", ""))] == held_out[0]
-        text_out = text_fold(str(w["label"]), folds) == held_out[1]
-        if writer_out and text_out:
-            test.append(w)
-        elif not writer_out and not text_out:
-            train.append(w)
-    return train, test
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i, text in enumerate(texts):
+        groups[case_group(text)].append(i)
+    out = {}
+    for group in ("lower", "mixed", "capitals"):
+        if not groups[group]:
+            continue
+        raw = WordScore(group)
+        written = 0
+        for i in groups[group]:
+            raw.add(texts[i].upper(), greedy(fold_case(log_probs[i]))[0])
+            written += greedy(log_probs[i])[0] == texts[i]
+        out[group] = {"count": raw.words, "accuracy": round(raw.exact_rate, 4),
+                      "character_error_rate": round(raw.character_error_rate, 4),
+                      "accuracy_as_written": round(written / raw.words, 4)}
+    return out
 
 
 def exact(log_probs: np.ndarray, texts: list[str]) -> float:
-    """Share of texts the model's best path reads exactly."""
-    from handwriting.words.model import greedy
+    """Share of texts the model's best path reads exactly, letters compared case-insensitively."""
+    from handwriting.words.model import fold_case, greedy
 
-    return float(np.mean([greedy(lp)[0] == t for lp, t in zip(log_probs, texts)])) if texts else 0.0
+    return float(np.mean([greedy(fold_case(lp))[0] == t.upper() for lp, t in zip(log_probs, texts)])) if texts else 0.0
 
 
 def paper_strips(records: list[dict]) -> tuple[np.ndarray, list[str]]:
@@ -159,21 +168,14 @@ def train_words(config: WordTrainConfig, log=print, command: str | None = None):
 
     started = time.time()
     if config.real_words and config.test_words:
-        raise ValueError("give test_words or real_words, not both: with real_words the test is its held-out words")
+        raise ValueError("give test_words or real_words, not both: with real_words the test is its held-out labs' words")
     keras.utils.set_random_seed(config.seed)
-    real_train, real_test = [], None
-    if config.real_words:
-        records = read_strokes_records(config.real_words)
-        try:
-            check_words(records)
-        except ValueError as error:
-            raise ValueError(f"{config.real_words}: {error}") from None
-        real_train, real_test = split_real_words(records, config.folds, config.held_out)
-        if not real_train:
-            raise ValueError(f"{config.real_words}: no word is left to train on once writer fold {config.held_out[0]} "
-                             f"and text fold {config.held_out[1]} of {config.folds} are held out")
+    real_train, real_test = read_records(config.real_words, config.held_out_labs, check_words)
+    if config.real_words and not real_train:
+        raise ValueError(f"{', '.join(config.real_words)}: no word is left to train on once the labs "
+                         f"{', '.join(config.held_out_labs)} are held out")
     images = load(config.letters, pen_widths=config.pen_widths) if config.letters else None
-    pen = read_strokes_records(config.pen_letters) if config.pen_letters else None
+    pen = read_records(config.pen_letters, config.held_out_labs)[0] if config.pen_letters else None
     kwargs = dict(pen_letters=pen, images=None if images is None else images.x,
                   labels=None if images is None else images.y, picture_share=config.picture_share)
     x, texts = composed_words(config.words, seed=config.seed, **kwargs)
@@ -181,11 +183,12 @@ def train_words(config: WordTrainConfig, log=print, command: str | None = None):
     log(f"composed {len(x)} training and {len(vx)} validation words in {time.time() - started:.0f} s")
     if real_train:
         rx, rtexts = redrawn_words(real_train, config.real_copies, seed=config.seed)
-        px, ptexts = paper_strips(real_train)
+        on_paper = np.random.default_rng(config.seed).random(len(real_train)) < config.paper_share
+        px, ptexts = paper_strips([w for w, p in zip(real_train, on_paper) if p])
         x, texts = np.concatenate([x, rx, px]), texts + rtexts + ptexts
         real_strips = len(rx) + len(px)
-        log(f"added {len(real_train)} real words, redrawn {config.real_copies} times and drawn on paper: "
-            f"{real_strips} strips")
+        log(f"added {len(real_train)} real words, redrawn {config.real_copies} times, {len(px)} drawn on paper: "
+            f"{real_strips} strips ({time.time() - started:.0f} s)")
 
     global_batch = config.batch_size * strategy.num_replicas_in_sync
     with strategy.scope():
@@ -202,9 +205,12 @@ def train_words(config: WordTrainConfig, log=print, command: str | None = None):
 
     predict = tf.function(lambda a: model(a, training=False), reduce_retracing=True)
 
-    def read_exactly(strips: np.ndarray, texts: list[str]) -> float:
+    def read(strips: np.ndarray) -> np.ndarray:
         logits = [np.asarray(predict(strips[i:i + 256].astype(np.float32))) for i in range(0, len(strips), 256)]
-        return exact(log_softmax(np.concatenate(logits)), texts) if logits else 0.0
+        return log_softmax(np.concatenate(logits)) if logits else np.zeros((0, 1, 1))
+
+    def read_exactly(strips: np.ndarray, texts: list[str]) -> float:
+        return exact(read(strips), texts) if len(strips) else 0.0
 
     done = run_loop(strategy, model, optimizer, ctc_loss, epoch_data,
                     Plan(config.epochs, monitor="validation_exact", accuracy=False), backup_dir(config.model_path),
@@ -220,20 +226,31 @@ def train_words(config: WordTrainConfig, log=print, command: str | None = None):
     saved.set_weights(model.get_weights())
     saved.save(out)
     metrics = {"composed words (other random letters)": {"count": len(vx), "accuracy": history["validation_exact"][-1]}}
-    test = read_strokes_records(config.test_words) if config.test_words else real_test
-    if test:
-        tx, ttexts = paper_strips(test)
-        read = read_exactly(tx, ttexts)
-        name = Path(split_filters(config.test_words or config.real_words)[0]).name
-        held = ", of writers and texts it never saw" if config.real_words else ""
-        metrics[f"real pen-written words ({name}{held}), drawn on paper"] = {"count": len(tx), "accuracy": read}
-        log(f"real pen-written words read exactly by the word model alone: {100 * read:.1f} %")
+    if config.test_words:
+        tx, ttexts = paper_strips(read_strokes_records(config.test_words))
+        score = read_exactly(tx, ttexts)
+        name = Path(split_filters(config.test_words)[0]).name
+        metrics[f"real pen-written words ({name}), drawn on paper"] = {"count": len(tx), "accuracy": score}
+        log(f"real pen-written words read exactly by the word model alone: {100 * score:.1f} %")
+    if real_test:
+        apart = of_labs(real_test, REPORTED_APART)
+        for name, group in (("", without_labs(real_test, REPORTED_APART)), (" (random letter strings)", apart)):
+            if not group:
+                continue
+            tx, ttexts = paper_strips(group)
+            labs = ", ".join(sorted({lab(w["writer"]) for w in group}))
+            for case, numbers in held_out_metrics(list(read(tx)), ttexts).items():
+                metrics[f"real pen-written words{name} of labs it never learnt from ({labs}), {case}, "
+                        f"drawn on paper"] = numbers
+                log(f"held-out {case}{name}: {numbers}")
     sources = describe_sources(images) if images is not None else []
     if pen:
-        sources.append({"name": "pen letters composed into words", "count": len(pen),
+        sources.append({"name": "pen letters (capitals and lower case) composed into words", "count": len(pen),
                         "licence": f"that of the letters' collection: {UNIPEN_LICENCE}"})
     if real_train:
-        sources.append({"name": f"real pen-written words ({len(real_train)}), redrawn and drawn on paper",
+        sources.append({"name": f"real pen-written words ({len(real_train)}: "
+                                f"{', '.join(Path(split_filters(w)[0]).name for w in config.real_words)}), "
+                                "redrawn and drawn on paper",
                         "count": real_strips,
                         "licence": f"that of the words' collection: {UNIPEN_LICENCE}"})
     card = new_card("words", TASK, command, data=sources, params=config.to_dict(),
@@ -242,7 +259,8 @@ def train_words(config: WordTrainConfig, log=print, command: str | None = None):
                               "global_batch": global_batch, "learning_rate_rule": LEARNING_RATE_RULE,
                               **({"resumed after epoch": done.resumed_after} if done.resumed_after else {}),
                               "composed words read exactly, per epoch": [round(v, 4) for v in history["validation_exact"]],
-                              **({"continued from": continued_from(config.init_model)} if config.init_model else {})},
+                              **({"continued from": continued_from(config.init_model)} if config.init_model else {}),
+                              **({"labs never learnt from": list(config.held_out_labs)} if config.held_out_labs else {})},
                     metrics=metrics)
     save_card(out, card)
     finish(backup_dir(config.model_path), done.task)

@@ -41,6 +41,8 @@ class FakeRecognizer:
             "params": {"epochs": 6}}
     word_card = None  # no word model
     strip = None       # ... so no strip read along the line
+    written = ""       # ... nor the reading's case
+    alternatives = ()  # ... nor its most probable texts
 
     def __init__(self, fail: bool = False):
         self.calls = []
@@ -71,7 +73,8 @@ class FakeRecognizer:
             letter.letter = c
         return WordReading("CAT", "CAR", "CAT", 0.5, False, letters,
                            [(0, 0, 10, 10), (12, 0, 22, 10), (24, 0, 34, 10)],
-                           strip=self.strip, strip_text="CAB" if self.strip is not None else "")
+                           strip=self.strip, strip_text="CAB" if self.strip is not None else "",
+                           as_written=self.written, alternatives=list(self.alternatives))
 
 
 @pytest.fixture
@@ -442,7 +445,42 @@ def test_word_tab_shows_the_line_as_the_word_model_read_it_when_there_is_one(mak
     html = app.word.result.value
     assert 'data-strip-text="CAB"' in html and "<b>CAB</b>" in html and "(32 × 256)" in html
     assert 'width="512" height="64"' in html            # enlarged twice, not stretched
-    assert html.index("hw-letter-cells") < html.index("hw-strip")  # below the letters
+    assert html.index("hw-word-read") < html.index("hw-strip") < html.index("hw-letter-cells")  # by the reading
+
+
+def test_word_tab_asks_for_a_word_written_any_way(make_app):
+    hint = make_app().word.widget.children[0].value
+    assert "write a word" in hint.lower() and "lower case" in hint and "joined-up" in hint
+    assert "CAPITALS" not in hint
+
+
+def test_word_tab_shows_the_word_as_written_and_its_alternatives_and_stores_its_case(make_app):
+    reader = FakeRecognizer()
+    reader.written = "car"
+    reader.alternatives = [("cur", 0.3), ("car", 0.25), ("Car", 0.0004)]
+    app = make_app(reader)
+    draw(app.word.pad.canvas, [(20, 50), (20, 150)], [(80, 50), (80, 150)])
+    html = app.word.result.value
+    assert re.search(r'class="hw-word-read">car<', html)            # as written, large
+    assert 'data-written="car"' in html and 'data-word="CAT"' in html and 'data-raw="CAR"' in html
+    assert "<b>CAR</b>, corrected by the lexicon to <b>CAT</b>" in html  # A-Z and the lexicon's word, as before
+    shown = re.findall(r'class="hw-bar-row hw-word-alt" data-text="([^"]*)"', html)
+    assert shown == ["cur", "car", "Car"]                              # the model's order, case kept
+    top = re.search(r'data-text="car".*?class="(hw-bar(?: hw-top)?)"', html).group(1)
+    assert top == "hw-bar hw-top" and html.count("hw-bar hw-top") == 1  # the reading shown is marked
+    assert "&lt; 0.1%" in html and "30.0%" in html
+    assert re.findall(r'class="hw-cell-letter">(.)<', html) == ["c", "a", "r"]
+    row = app.store.query()[0]
+    assert (row.prediction, row.raw) == ("CAT", "CAR")                # the columns keep their meaning
+    assert [c for c, _ in row.top_k] == ["c", "a", "r"]                # the letters as written
+
+
+def test_a_reading_without_its_case_is_shown_and_stored_as_read(make_app):
+    app = make_app()                                   # no case, no alternatives (letters alone)
+    draw(app.word.pad.canvas, [(20, 50), (20, 150)])
+    html = app.word.result.value
+    assert re.search(r'class="hw-word-read">CAR<', html) and "hw-word-alt" not in html
+    assert [c for c, _ in app.store.query()[0].top_k] == ["C", "A", "R"]
 
 
 def test_word_picture_upload(make_app):

@@ -260,7 +260,7 @@ def test_word_written_on_the_wide_pad(app_page, server, shared_data, recognizer)
     assert page.locator(".hw-word-result img.hw-word-boxes").count() == 1
     strip = page.locator(".hw-word-result .hw-strip")   # the line as the shipped word model read it
     assert strip.count() == 1 and strip.locator("img").bounding_box()["width"] > 200
-    assert re.fullmatch("[A-Z]+", strip.get_attribute("data-strip-text"))
+    assert re.fullmatch("[A-Za-z]+", strip.get_attribute("data-strip-text"))  # as written: a word model reads case
     assert agree >= 2, "the browser's reading of replayed words differs from the offline reading"
     rows = db_rows(server, "SELECT prediction, raw FROM predictions WHERE source = 'word'")
     assert len(rows) == 3

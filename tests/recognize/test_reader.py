@@ -1,4 +1,5 @@
-"""Recognising with the shipped model: letters from every kind of picture, uncertainty, real data.
+"""Recognising with the shipped model: letters from every kind of picture, uncertainty, real data,
+and words as written (their case and the word model's alternatives, with and without a word model).
 
 Needs models/handwriting.keras (skips with the reason when it is absent; CI has it). The accuracy
 tests print what they measured (pytest -s shows it) and assert the issue's floors.
@@ -19,7 +20,7 @@ from handwriting.imaging.decode import ImageReadError
 from handwriting.imaging.letter import preprocess_image
 from handwriting.imaging.strokes import render_strokes
 from handwriting.words.lexicon import Lexicon
-from tests.pictures import draw, encoded, letter_strokes, photo_page
+from tests.pictures import draw, encoded, letter_strokes, page_of, photo_page, strokes_word
 
 SOURCES = ["muti_kara_ocr", "tessalonica_alfabet", "singleletter"]  # real_letters.npz's source order
 
@@ -176,6 +177,84 @@ def test_debris_and_scribbles_are_doubted_more_than_letters(rec, shared_data):
     print(f"\naccepted as confident: real letters {real:.3f}, suspect debris {debris:.3f}, scribbles {scrawl:.3f} "
           f"(threshold {rec.threshold:.3f})")
     assert debris < real - 0.2 and scrawl < real - 0.2
+
+
+# ------------------------------------------------------------------------------ words as written
+
+def stand_in_word_model(path, letter: str):
+    """A word model file whose every column reads `letter` (`letter`'s case: 53 classes for a
+    lower-case one, 27 for a capital), whatever the strip: a reading that is known in advance."""
+    import keras
+
+    from handwriting.words.model import CHARSET, FRAMES, HEIGHT, WIDTH, alphabet
+
+    classes = len(CHARSET) + 1 if letter.islower() else len(LETTERS) + 1
+    inputs = keras.Input(shape=(HEIGHT, WIDTH), name="strip")
+    columns = keras.layers.Reshape((FRAMES, HEIGHT * WIDTH // FRAMES))(inputs)
+    model = keras.Model(inputs, keras.layers.Dense(classes, name="logits")(columns))
+    bias = np.zeros(classes, np.float32)
+    bias[alphabet(classes).index(letter) + 1] = 10.0
+    model.get_layer("logits").set_weights([np.zeros((HEIGHT * WIDTH // FRAMES, classes), np.float32), bias])
+    model.save(path)
+    return path
+
+
+def check_as_written(reading) -> dict:
+    """What every word reading promises about its case and alternatives; its dict, as JSON gives it."""
+    d = json.loads(json.dumps(reading.to_dict()))
+    assert d["as_written"] == reading.as_written and reading.as_written.upper() == reading.raw
+    assert d["alternatives"] == [[t, round(p, 4)] for t, p in reading.alternatives]
+    probs = [p for _, p in reading.alternatives]
+    assert probs == sorted(probs, reverse=True) and all(0 <= p <= 1 for p in probs) and sum(probs) <= 1 + 1e-6
+    assert len({t for t, _ in reading.alternatives}) == len(reading.alternatives)
+    return d
+
+
+def test_a_word_read_by_todays_models_keeps_how_it_is_written(rec):
+    assert rec.word_model is not None
+    reading = rec.read_word(strokes_word("KITE"))
+    check_as_written(reading)
+    assert reading.raw == "KITE" and reading.alternatives
+    if not rec.word_model.cased:   # the capitals-only model: as written is in capitals
+        assert reading.as_written == "KITE" and all(t == t.upper() for t, _ in reading.alternatives)
+    assert [check_as_written(r)["raw"] for r in rec.read_text(page_of(["TAKE", "KITE"]))] == ["TAKE", "KITE"]
+
+
+def test_without_a_word_model_a_word_is_as_written_as_read_with_no_alternatives(rec):
+    from handwriting.recognize.reader import Recognizer
+
+    letters_only = Recognizer(rec.path, word_model=None)
+    reading = letters_only.read_word(strokes_word("KITE"))
+    d = check_as_written(reading)
+    assert d["raw"] == d["as_written"] == "KITE" and d["alternatives"] == [] and reading.strip_text == ""
+    nothing = check_as_written(letters_only.read_word([]))
+    assert nothing["as_written"] == nothing["raw"] == "" and nothing["alternatives"] == []
+
+
+def test_a_line_the_word_model_reads_in_lower_case_is_its_alone_word_by_word(rec, tmp_path):
+    from handwriting.recognize.reader import Recognizer
+
+    lower = Recognizer(rec.path, word_model=stand_in_word_model(tmp_path / "reads_k.keras", "k"))
+    assert lower.word_model.cased
+    reading = lower.read_word(strokes_word("TAKE"))   # the letter model reads TAKE; the word model, "k"
+    d = check_as_written(reading)
+    assert (d["raw"], d["as_written"], d["word"]) == ("K", "k", "K")
+    assert reading.alternatives[0][0] == "k" and reading.alternatives[0][1] > 0.5
+    assert len(d["letters"]) == 1 and d["letters"][0]["letter"] == "K" and len(d["letters"][0]["box"]) == 4
+    # Two words a few letter heights apart on a line of text: each word read on its own; read as one
+    # word, the line is read whole (a wide gap inside a word must not part it).
+    take_tea = strokes_word("TAKE") + [[[x + 4 * 140 + 300, y] for x, y in s] for s in strokes_word("TEA")]
+    [line] = lower.read_text(take_tea)
+    two = check_as_written(line)
+    assert (two["raw"], two["as_written"]) == ("K K", "k k") and len(two["letters"]) == 2
+    assert check_as_written(lower.read_word(take_tea))["raw"] == "K"
+    boxes = [letter["box"] for letter in two["letters"]]
+    assert boxes[0][2] < boxes[1][0]                  # each word's letter where that word is
+    capitals = Recognizer(rec.path, word_model=stand_in_word_model(tmp_path / "reads_K.keras", "K"))
+    assert not capitals.word_model.cased
+    reading = capitals.read_word(strokes_word("KITE"))  # a capitals model: the letter model's cuts weigh in
+    check_as_written(reading)
+    assert reading.as_written == reading.raw and reading.alternatives[0][0] == "K"
 
 
 # ------------------------------------------------------------------------------ lexicon (no model)

@@ -90,6 +90,9 @@ CSS = """
 .hw-result-empty:empty { display: none; }
 .hw-word-read { font-size: 40px; font-weight: 700; letter-spacing: 2px; }
 .hw-word-raw { color: var(--hw-muted); }
+.hw-word-alts { display: flex; flex-direction: column; gap: 4px; max-width: 560px; }
+.hw-word-alts .hw-bar-row { grid-template-columns: minmax(120px, 190px) 1fr 64px; }
+.hw-word-alts .hw-bar-letter { text-align: left; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .hw-word-boxes { max-width: 100%; border: 1px solid var(--hw-line); border-radius: 6px; background: #fff; }
 .hw-boxes { align-items: flex-start; }
 .hw-strip-view { max-width: 100%; height: auto; }

@@ -1,6 +1,12 @@
-"""The Word tab: a wide pad (or a picture) for a word in capitals; shows the letters it found, in
-boxes, each with what the model saw, and the word read, with the lexicon's correction beside the
-raw reading. Like the Draw tab, a drawn word is one database row, updated as it grows.
+"""The Word tab: a wide pad (or a picture) for a word written any way (capitals, lower case,
+joined-up); shows the word as written, its A-Z reading with the lexicon's correction beside it, the
+word model's most probable readings, the line as the word model saw it, and the letters found, in
+boxes, each with what the model saw. Like the Draw tab, a drawn word is one database row, updated as
+it grows.
+
+A row has no column for the reading's case (adding one is a schema change): its `raw` is the A-Z
+reading and its `top_k` the letters, each with its probability, so the letters are stored as
+written there (`written_letters`) and the row keeps the reading as written.
 """
 
 from __future__ import annotations
@@ -19,8 +25,8 @@ from handwriting.imaging.paper import draw_word
 
 PAD_WIDTH, PAD_HEIGHT = 840, 240
 PEN_WIDTH = 10
-HINT = ("Write a word in CAPITALS on the wide pad, letters apart if you can, or choose a picture of "
-        "one. The reading updates each time you lift the pen.")
+HINT = ("Write a word on the wide pad, any way you write: in capitals, in lower case or joined-up. "
+        "Or choose a picture of one. The reading updates each time you lift the pen.")
 TOO_SMALL = "Too small to be a word (a tap or a dot): write a word on the pad. Undo or Clear removes it."
 
 
@@ -47,6 +53,39 @@ def letters_strip(reading) -> np.ndarray | None:
     return np.hstack(images) if images else None
 
 
+def written_letters(reading) -> list[str]:
+    """Each letter of the reading as written (its case from `as_written`); the letters as read (A-Z)
+    where the two do not line up letter for letter (a reading without one)."""
+    letters = [letter.letter or "?" for letter in reading.letters]
+    written = [c for c in reading.as_written if not c.isspace()]
+    if len(written) != len(letters) or any(w.upper() != a.upper() for w, a in zip(written, letters)):
+        return letters
+    return written
+
+
+def probability_text(p: float) -> str:
+    """A reading's probability: a whole text is often far less probable than any one letter."""
+    pct = 100 * float(p)
+    return f"{pct:.1f}%" if pct >= 0.1 else ("< 0.1%" if pct > 0 else "0%")
+
+
+def alternatives_html(reading, shown: str) -> str:
+    """The word model's most probable texts as written, best first, as bars scaled to the best one
+    (their probabilities are of whole texts: small next to a letter's); `shown` is highlighted."""
+    if not reading.alternatives:
+        return ""
+    best = max(p for _, p in reading.alternatives) or 1.0
+    rows = []
+    for text, p in reading.alternatives:
+        cls = "hw-bar hw-top" if text == shown else "hw-bar"
+        rows.append(f'<div class="hw-bar-row hw-word-alt" data-text="{esc(text)}" data-p="{p:.6g}">'
+                    f'<span class="hw-bar-letter">{esc(text)}</span><span class="hw-bar-track">'
+                    f'<span class="{cls}" style="width:{100 * p / best:.1f}%"></span></span>'
+                    f'<span class="hw-bar-value">{esc(probability_text(p))}</span></div>')
+    return (f'<div class="hw-word-alts"><div class="hw-muted">the word model\'s most probable readings</div>'
+            f'<div class="hw-bars" aria-label="top {len(rows)} readings">{"".join(rows)}</div></div>')
+
+
 def strip_html(reading) -> str:
     """The line as the word model read it (the strip, enlarged 2x) and what it read there alone."""
     if reading.strip is None:
@@ -55,8 +94,8 @@ def strip_html(reading) -> str:
     image = img_tag(to_png(reading.strip), "hw-model-view hw-strip-view", "the line as the word model sees it",
                     2 * width, 2 * height)
     return (f'<figure class="hw-figure hw-boxes hw-strip" data-strip-text="{esc(reading.strip_text)}">{image}'
-            f'<figcaption>what the word model sees ({height} × {width}); reading along the line alone, it reads '
-            f'<b>{esc(reading.strip_text) or "nothing"}</b></figcaption></figure>')
+            f'<figcaption>the line as the word model sees it ({height} × {width}); reading along the line alone, '
+            f'it reads <b>{esc(reading.strip_text) or "nothing"}</b></figcaption></figure>')
 
 
 class WordTab:
@@ -98,31 +137,33 @@ class WordTab:
             self.result.value = (f'<div class="hw-word-box hw-result-empty" data-seq="{self.seq}" data-word="">'
                                  f'{note_html("No letters found.")}</div>')
             return
+        written = reading.as_written or reading.raw  # a reading without its case is as read
         if reading.correction and reading.correction != reading.raw:
-            reading_html = (f'<div class="hw-word-read">{esc(reading.word)}</div>'
-                            f'<div class="hw-word-raw">raw reading <b>{esc(reading.raw)}</b>, '
-                            f'corrected by the lexicon to <b>{esc(reading.correction)}</b></div>')
+            lexicon = (f'raw reading (A-Z) <b>{esc(reading.raw)}</b>, corrected by the lexicon to '
+                       f'<b>{esc(reading.correction)}</b>')
         else:
-            reading_html = (f'<div class="hw-word-read">{esc(reading.word)}</div>'
-                            f'<div class="hw-word-raw">raw reading <b>{esc(reading.raw)}</b>'
-                            f'{" (no lexicon correction)" if reading.raw else ""}</div>')
+            lexicon = (f'raw reading (A-Z) <b>{esc(reading.raw)}</b>'
+                       f'{" (no lexicon correction)" if reading.raw else ""}')
+        reading_html = (f'<div class="hw-word-read">{esc(written)}</div>'
+                        f'<div class="hw-word-raw">{lexicon}</div>')
         cells = []
-        for i, letter in enumerate(reading.letters):
+        for i, (letter, shown) in enumerate(zip(reading.letters, written_letters(reading))):
             image = (img_tag(to_png(letter.preprocessed.image), "hw-model-view", f"letter {i + 1}", 56, 56)
                      if letter.preprocessed is not None else "")
             cls = "hw-letter-cell hw-cell-uncertain" if letter.uncertain else "hw-letter-cell"
             cells.append(f'<div class="{cls}"><div class="hw-cell-index">{i + 1}</div>{image}'
-                         f'<div class="hw-cell-letter">{esc(letter.letter or "?")}</div>'
+                         f'<div class="hw-cell-letter">{esc(shown)}</div>'
                          f'<div class="hw-muted">{confidence_text(letter.confidence)}</div></div>')
         self.result.value = (
             f'<div class="hw-word-box" data-seq="{self.seq}" data-word="{esc(reading.word)}" '
-            f'data-raw="{esc(reading.raw)}"{row}>'
+            f'data-raw="{esc(reading.raw)}" data-written="{esc(written)}"{row}>'
             f'<div class="hw-result-head">{reading_html}<div class="hw-result-side">'
             f'<div class="hw-confidence">{confidence_text(reading.confidence)}</div>'
             f'{uncertain_badge(reading.uncertain)}</div></div>'
+            f'{alternatives_html(reading, written)}{strip_html(reading)}'
             f'<figure class="hw-figure hw-boxes">{img_tag(picture_png, "hw-word-boxes", "the letters found")}'
             f'<figcaption>{len(reading.letters)} letters found</figcaption></figure>'
-            f'<div class="hw-letter-cells">{"".join(cells)}</div>{strip_html(reading)}</div>')
+            f'<div class="hw-letter-cells">{"".join(cells)}</div></div>')
 
     # ----------------------------------------------------------------------------- drawn words
 
@@ -156,7 +197,7 @@ class WordTab:
         strip = letters_strip(reading)
         args = dict(image=png, model_version=reader.version, prediction=reading.word, raw=reading.raw,
                     confidence=reading.confidence, uncertain=reading.uncertain,
-                    top_k=[(letter.letter or "?", letter.confidence) for letter in reading.letters],
+                    top_k=[(c, letter.confidence) for c, letter in zip(written_letters(reading), reading.letters)],
                     preprocessed=to_png(strip) if strip is not None else None, strokes=strokes)
         if row_id is None or not store.update(row_id, **args):
             row_id = store.add("word", name=name, **args)
