@@ -17,7 +17,7 @@ of strokes_words.json with its label (`handwriting.words.aligned_letters`); then
 with the letters cut out of those words, saved as models/local/aligned-words.keras. It reads
 pen-written words of unseen writers better (`bench/words_heldout.py`) but cards worse.
 
-The word model reads words in any case. It learns from scratch, in one stage (about 30 minutes
+The word model reads words in any case. It learns from scratch, in one stage (about 70 minutes
 on two cores), from UNIPEN's real pen-written words (`unipen/words.json`, each redrawn 3 times and
 a tenth drawn on paper) and from random words composed of the UNIPEN capitals and lower-case letters
 and of the synthetic letters. It never learns from the labs of fold 0 (`handwriting.words.folds`),

@@ -29,14 +29,13 @@ from handwriting.paths import default_word_model_path
 from handwriting.recognize.results import NOTHING, LetterReading, WordReading, no_word, nothing_read
 from handwriting.words.lexicon import Lexicon
 from handwriting.words.line import Line
-from handwriting.words.model import HEIGHT as STRIP_HEIGHT, WIDTH as STRIP_WIDTH, WordModel, beam_search
+from handwriting.words.model import HEIGHT as STRIP_HEIGHT, WIDTH as STRIP_WIDTH, WordModel
 from handwriting.words.placement import place_letters
 from handwriting.words.reading import StripView, Weighing, choose, strip_view
 from handwriting.words.segment import find_lines, main_line, stroke_line, word_breaks, word_groups, word_strokes
 
 PLACED_NOTE = "cut where the word model reads it"
-ALTERNATIVES = 5  # the word model's most probable texts a reading lists ...
-SHOWN = 1e-3      # ... those at least this share as probable as the best
+SHOWN = 1e-3  # the word model's texts a reading lists: those at least this share as probable as the best
 
 
 def _is_strokes(source) -> bool:
@@ -216,7 +215,7 @@ class Recognizer:
         groups = word_groups(line) if words else [line]
         views = [view] if len(groups) == 1 else [strip_view(self.word_model, page, group) for group in groups]
         # The best text as written: folding the cases first would merge "Aa" in "Aaron" into one letter.
-        read = [(group, beam_search(v.cased)[0][0], v) for group, v in zip(groups, views) if v is not None]
+        read = [(group, v.beams[0][0], v) for group, v in zip(groups, views) if v is not None]
         return self._placed_reading(page, [w for w in read if w[1]], top_k, lexicon, line, view)
 
     def _placed_reading(self, page, words: list[tuple[Line, str, StripView]], top_k: int,
@@ -248,7 +247,7 @@ class Recognizer:
         if lexicon is not None and letters:
             word, correction = lexicon.correct_text(raw, list(letters), probs_of=probs_of)
         written = raw if written is None else written
-        beams = beam_search(view.cased, width=ALTERNATIVES) if view is not None else []
+        beams = view.beams if view is not None else []
         alternatives = [(text, float(np.exp(p))) for text, p in beams if p >= beams[0][1] + np.log(SHOWN)]
         return WordReading(word, raw, correction, confidence, any(r.uncertain for r in letters),
                            letters, boxes, "", list(line.notes),

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -26,6 +27,7 @@ from handwriting.words.model import WordModel, beam_search, fold_case, greedy, s
 
 LETTER_PENALTY = 0.1   # log-score cost of each letter: fewer, better-read letters win ties
 WORD_MODEL_WEIGHT = 1.5  # the letter model's split against the word model's log-probability (bench/tune_words.py)
+BEAMS = 5              # the word model's texts a view keeps (the reading's alternatives)
 LOWER_SHARE = 0.5      # a line the word model reads with more lower-case letters than this share is not capitals
 UNCUT = 4.0            # a text no split of the pieces reads as scores this much below the letter model's own
 
@@ -42,10 +44,16 @@ class StripView:
     ink: np.ndarray
     cased: np.ndarray
 
-    @property
+    @cached_property
     def written(self) -> str:
         """The word model's best reading, as written (in capitals for an A-Z model)."""
         return greedy(self.cased)[0]
+
+    @cached_property
+    def beams(self) -> list[tuple[str, float]]:
+        """The word model's most probable texts as written, best first: (text, log p). Worked out
+        once: the reader takes the best and lists them as the reading's alternatives."""
+        return beam_search(self.cased, width=BEAMS)
 
     @property
     def in_capitals(self) -> bool:
