@@ -6,16 +6,16 @@
 (a) composed: words made of real letters from shared/data/real_letters_raw.zip (random English
     words of 2-12 letters, random gaps, baseline jitter and letter sizes, dark ink on paper), each
     word's letters from one source in turn (one hand per word); a quarter of them have lightly
-    touching pairs, reported apart (`handwriting.words.real_composed`). Then how many words hold
-    only letters a person reads as their label (bench/real_letters_audit.json: the most any reader
-    can get right), and (a) again composed of those letters only; each time also the words'
-    letters read one by one, with no segmentation and no word model.
+    touching pairs, reported apart (`handwriting.words.real_composed`). Then how many words hold only letters a person reads as their
+    label (bench/real_letters_audit.json: the most any reader can get right), and (a) again
+    composed of those letters only; each time also the words' letters read one by one, with no
+    segmentation and no word model.
 (b) strokes: every pen-written word of shared/data/strokes_words.json, rendered as dark ink on
     light paper and read as an image (a minority are written in lower case); and the same words
     read from their strokes, as the dashboard's pad gives them (one piece per stroke). When the
     word model learnt real words (its card names `real_words`), reading all of them flatters it:
-    the words of the labs it never learnt from (its card's `held_out_labs`) are reported apart, and
-    bench/words_any_case.py reads UNIPEN's words in any case with fold models that never saw their labs.
+    the words whose writer and text it never saw are reported apart, and
+    bench/word_model_folds.py reads every word with a model that never saw it.
 (c) names: the 300 scanned name fields of shared/data/names/ (printed labels inside the crop);
     letters only are compared (hyphens and spaces dropped on both sides).
 (d) cards: the 40 card photos of shared/data/photos/frames/, read as 3 lines of 5 letters.
@@ -41,9 +41,9 @@ from handwriting.cards import load_card
 from handwriting.imaging.letter import fit_and_center
 from handwriting.imaging.paper import PEN, strokes_on_paper
 from handwriting.paths import shared_data_dir
-from handwriting.words.folds import of_labs, without_labs
 from handwriting.words.metrics import WordScore
 from handwriting.words.real_composed import composed_pictures
+from handwriting.words.train import split_real_words
 
 CARD = ["ABCDI", "KOLMR", "EHXWT"]
 
@@ -112,37 +112,34 @@ def bench_composed(rec, data: Path, count: int, seed: int = 0) -> list[WordScore
 
 # ------------------------------------------------------------------------------ (b) pen-written words
 
-def held_out_labs(rec) -> tuple[str, ...] | None:
-    """The labs whose words the reader's word model never learnt from (its card's `held_out_labs`:
-    their writers are unseen), () when its card does not say (made before the labs were held out),
+def unseen_words(rec, words: list[dict]) -> tuple[list[dict], int] | None:
+    """(the words whose writer and text the reader's word model never saw, how many it trained on),
     or None when it learnt no real words (its card names no `real_words`)."""
     params = load_card(rec.word_model.path).get("params", {}) if rec.word_model else {}
     if not params.get("real_words"):
         return None
-    return tuple(params.get("held_out_labs") or ())
+    train, test = split_real_words(words, params["folds"], tuple(params["held_out"]))
+    return test, len(train)
 
 
 def bench_strokes(rec, data: Path, limit: int | None, pen: float = PEN) -> list[WordScore]:
     words = json.loads((data / "strokes_words.json").read_text())
-    labs = held_out_labs(rec)
+    held = unseen_words(rec, words)
     if limit:
         words = [words[i] for i in np.random.default_rng(0).choice(len(words), limit, replace=False)]
-    unseen_ids = {id(w) for w in of_labs(words, labs or ())}
-    flattered = "" if labs is None else \
-        f" (flattered: the word model learnt from {len(without_labs(words, labs))} of them)" if labs else \
-        " (flattered: the word model learnt from some of them; its card names no held-out labs)"
-    score = WordScore(f"(b) pen-written words of strokes_words.json rendered on paper (pen {pen:g} of the height)"
-                      f"{flattered}")
+    flattered = f" (flattered: the word model trained on {held[1]} of them)" if held else ""
+    score = WordScore(f"(b) pen-written words of strokes_words.json rendered on paper (pen {pen:g} of the height){flattered}")
     drawn = WordScore("    the same words read from their pen strokes, as the dashboard's pad gives them (pen 0.11)")
-    unseen = WordScore(f"    on paper, the words of the labs the word model never learnt from "
-                       f"({', '.join(labs or ())}; UNIPEN's words of every lab, any case: bench/words_any_case.py)")
+    unseen = WordScore("    on paper, the words whose writer and text the word model never saw "
+                   "(all words: bench/word_model_folds.py)")
+    held_ids = {id(w) for w in held[0]} if held else set()
     for w in words:
         got = rec.read_word(strokes_on_paper(w["strokes"], pen=pen)).raw.replace(" ", "")
         score.add(w["label"], got)
-        if id(w) in unseen_ids:
+        if id(w) in held_ids:
             unseen.add(w["label"], got)
         drawn.add(w["label"], rec.read_word(w["strokes"]).raw.replace(" ", ""))
-    return [score, drawn] + ([unseen] if unseen.words else [])
+    return [score, drawn] + ([unseen] if held else [])
 
 
 # ------------------------------------------------------------------------------ (c) names, (d) cards
@@ -226,7 +223,9 @@ def main() -> int:
         return 1
     from handwriting.recognize.reader import Recognizer
 
-    rec = Recognizer(args.model, word_model=None if args.word_model == "none" else args.word_model)
+    # No pen model: (b)'s strokes are read from their picture, as before it (the pen model learnt from
+    # these writers' words: bench/words_any_case.py reads pen words of labs it never saw).
+    rec = Recognizer(args.model, word_model=None if args.word_model == "none" else args.word_model, pen_model=None)
     print(f"model {rec.path} version {rec.version}; word model "
           f"{rec.word_model.path if rec.word_model else 'none (letters alone)'}")
     parts = args.only or ["composed", "strokes", "names", "cards", "debris"]

@@ -1,6 +1,6 @@
 """`make bench`: every quick benchmark, one after another (they share 2 cores, so never in parallel).
 
-The long runs (heldout.py, words_heldout.py, words_any_case.py, bench_words.py, tune_words.py,
+The long runs (heldout.py, words_heldout.py, word_model_folds.py, words_any_case.py, bench_words.py, tune_words.py,
 and bench_classroom.py, a class of up to 16 browser pages on each runtime, about 25 minutes on a quiet
 machine) are not included; run them by hand. Each script imports the installed package
 (`pip install -e .`), never the folder it sits in. The shipped models are made by their recipes

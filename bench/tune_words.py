@@ -40,7 +40,7 @@ def main() -> int:
     args = parser.parse_args()
     from handwriting.recognize.reader import Recognizer
 
-    rec = Recognizer(word_model=args.word_model)
+    rec = Recognizer(word_model=args.word_model, pen_model=None)
     if rec.word_model is None:
         print("no word model (train one: handwriting ship words)")
         return 1

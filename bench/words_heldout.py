@@ -27,17 +27,9 @@ from handwriting.imaging.paper import strokes_on_paper
 from handwriting.paths import shared_data_dir
 from handwriting.recipes import train_letters
 from handwriting.recognize.reader import Recognizer
+from handwriting.words.train import writer_folds
 
 RESULTS = Path(__file__).parent / "results" / "words_heldout.json"
-
-
-def writer_folds(words: list[dict], folds: int) -> dict[str, int]:
-    """Each lab's writers, sorted, dealt into folds in turn (so every fold holds every lab)."""
-    labs = defaultdict(set)
-    for w in words:
-        writer = str(w.get("writer", ""))
-        labs[writer.split("/")[0]].add(writer)
-    return {writer: k % folds for lab in sorted(labs) for k, writer in enumerate(sorted(labs[lab]))}
 
 
 def read(rec: Recognizer, words: list[dict]) -> dict[str, list[bool]]:
@@ -63,7 +55,7 @@ def main() -> int:
         aligner = args.aligner or Path(tmp) / "aligner.keras"
         if args.aligner is None:
             train_letters(aligner, restore_best=False, verbose=0)
-        baseline = Recognizer(aligner)
+        baseline = Recognizer(aligner, pen_model=None)
         rows, hits, base_hits = [], defaultdict(list), defaultdict(list)
         labs = []
         for fold in range(args.folds):
@@ -71,7 +63,7 @@ def main() -> int:
             seen = Path(tmp) / f"words_{fold}.json"
             seen.write_text(json.dumps([w for w in words if fold_of[w["writer"]] != fold]))
             result = train_letters(Path(tmp) / f"fold_{fold}.keras", str(seen), aligner, restore_best=False, verbose=0)
-            got, base = read(Recognizer(result.model_path), held), read(baseline, held)
+            got, base = read(Recognizer(result.model_path, pen_model=None), held), read(baseline, held)
             for key in got:
                 hits[key] += got[key]
                 base_hits[key] += base[key]

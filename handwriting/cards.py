@@ -19,7 +19,7 @@ from handwriting import LETTERS, __version__
 from handwriting.paths import PROJECT_ROOT
 
 DEFAULT_THRESHOLD = 0.5
-KINDS = ("letters", "words")
+KINDS = ("letters", "words", "pen")
 LETTER_TASK = "handwritten capital letters A-Z, 28x28 grey images (white ink on black)"
 
 

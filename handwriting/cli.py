@@ -125,18 +125,22 @@ def cmd_ship(args) -> int:
         result = recipes.ship_letters(aligned=args.aligned_words, strategy=args.strategy)
         print(f"saved {result.model_path} and its model card")
     else:
-        print(f"saved {recipes.ship_words(fold=args.fold, strategy=args.strategy)} and its model card")
+        if args.model == "words":
+            saved = recipes.ship_words(force_composed=args.force_composed, strategy=args.strategy)
+        else:
+            saved = recipes.ship_pen(fold=args.fold, strategy=args.strategy)
+        print(f"saved {saved} and its model card")
     return 0
 
 
 def cmd_litert(args) -> int:
     from pathlib import Path
 
-    from handwriting.paths import default_model_path, default_word_model_path
+    from handwriting.paths import default_model_path, default_pen_model_path, default_word_model_path
     from handwriting.runtime import convert, fresh_conversion
 
-    models = [Path(m) for m in args.models] or [p for p in (default_model_path(), default_word_model_path())
-                                                 if p.is_file()]
+    models = [Path(m) for m in args.models] or [p for p in (default_model_path(), default_word_model_path(),
+                                                            default_pen_model_path()) if p.is_file()]
     for model in models:
         if not model.is_file():
             raise FileNotFoundError(f"{model}: no model file to convert")
@@ -210,7 +214,10 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--aligned-words", action="store_true",
                    help="the two-stage recipe with letters cut out of the pen-written words, into models/local/ "
                         "(measured, not shipped)")
-    q = models.add_parser("words", help="models/words.keras, words in any case")
+    q = models.add_parser("words", help="models/words.keras, words in capitals, from pictures")
+    q.add_argument("--force-composed", action="store_true",
+                   help="train stage 1 (composed words) again even if models/local/words-composed.keras is there")
+    q = models.add_parser("pen", help="models/pen.keras, words in any case, from the pen's trajectory")
     q.add_argument("--fold", type=int, choices=range(len(FOLDS)), metavar="K",
                    help="train the fold model that never sees fold K's labs instead, into models/local/ "
                         "(handwriting.words.folds; bench/words_any_case.py measures them)")
@@ -221,7 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("litert", help="convert models to LiteRT, what the dashboard's kernels answer with "
                                       "(handwriting.runtime)")
-    p.add_argument("models", nargs="*", help=".keras models (default: the shipped letter and word models)")
+    p.add_argument("models", nargs="*", help=".keras models (default: the shipped letter, word and pen models)")
     p.set_defaults(func=cmd_litert)
 
     p = sub.add_parser("evaluate", help="accuracy of a model on a labelled data source")

@@ -42,6 +42,12 @@ def default_word_model_path() -> Path:
     return _setting("HANDWRITING_WORD_MODEL", models_dir() / "words.keras")
 
 
+def default_pen_model_path() -> Path:
+    """The pen model that reads words drawn as pen strokes, when it exists (`HANDWRITING_PEN_MODEL`
+    overrides; `handwriting.words.pen`)."""
+    return _setting("HANDWRITING_PEN_MODEL", models_dir() / "pen.keras")
+
+
 def local_models_dir() -> Path:
     """Where user training runs save models; git-ignored and never the shipped model."""
     return models_dir() / "local"

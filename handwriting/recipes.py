@@ -1,7 +1,8 @@
 """The recipes of the shipped models: every parameter in code, and the one command that runs each.
 
     handwriting ship letters [--aligned-words]    # models/handwriting.keras and its card
-    handwriting ship words [--fold K]              # models/words.keras and its card (or a fold model)
+    handwriting ship words [--force-composed]      # models/words.keras and its card
+    handwriting ship pen [--fold K]                # models/pen.keras and its card (or a fold model)
 
 The letter model learns from licensed data only: the embedded synthetic set (MIT) and the UNIPEN
 pen trajectories (CC BY 4.0) drawn at three pen widths, for 8 epochs (the median best epoch of
@@ -17,14 +18,22 @@ of strokes_words.json with its label (`handwriting.words.aligned_letters`); then
 with the letters cut out of those words, saved as models/local/aligned-words.keras. It reads
 pen-written words of unseen writers better (`bench/words_heldout.py`) but cards worse.
 
-The word model reads words in any case. It learns from scratch, in one stage (about 70 minutes
-on two cores), from UNIPEN's real pen-written words (`unipen/words.json`, each redrawn 3 times and
-a tenth drawn on paper) and from random words composed of the UNIPEN capitals and lower-case letters
-and of the synthetic letters. It never learns from the labs of fold 0 (`handwriting.words.folds`),
-whose words its card reads. `handwriting ship words --fold K` trains the same recipe without fold K
-instead, into models/local/words-fold<K>.keras: the fold models `bench/words_any_case.py` measures.
+The word model reads pictures of words in capitals, in two stages: composed words of random
+letters (stage 1, about 35 minutes on two cores, kept in models/local/words-composed.keras and
+skipped when that file is there), then 4 short epochs with the real pen-written words of
+strokes_words.json mixed in, except one fold of writers and one fold of texts (of 3 each), which
+its card reads (about 15 minutes). A word model of any case, trained the same way on
+`unipen/words.json` (`WordTrainConfig(cased=True)`, the default), read unseen writers' lower-case
+pictures (26-30 % exact against 0.3 %) but capitals worse than this one (docs/words.md): it is not shipped.
 
-Both shipped models are converted to LiteRT beside them (`handwriting.runtime`), the file the
+The pen model reads words drawn on the Word pad in any case, from their pen trajectories
+(`handwriting.words.pen`): UNIPEN's real pen-written words (`unipen/words.json`), each distorted 5
+times, and words composed of the UNIPEN capitals and lower-case letters, 15 epochs (about 50
+minutes). It never learns from the labs of fold 0 (`handwriting.words.folds`), whose words its card
+reads; `handwriting ship pen --fold K` trains the same recipe without fold K instead, into
+models/local/pen-fold<K>.keras: the fold models `bench/words_any_case.py` measures.
+
+The shipped models are converted to LiteRT beside them (`handwriting.runtime`), the file the
 dashboard's kernels answer with; their cards record both files' SHA-256.
 
 Nothing here reads a benchmark's output: a release depends on this file and the data only.
@@ -53,6 +62,9 @@ LETTER_EPOCHS = 8
 NOT_LETTERS = 0.1
 WORD_PIECES = 0.15
 WORD_EPOCHS = 20
+PEN_EPOCHS, PEN_COPIES = 15, 5
+COMPOSED = local_models_dir() / "words-composed.keras"  # the word model's stage 1
+WORD_FOLDS, WORD_HELD_OUT = 3, (0, 0)  # the shipped word model never sees writer fold 0 and text fold 0 of 3
 # The parameters of `handwriting train` and notebook 3 that are extra pictures, not TrainConfig's.
 EXTRA_PARAMETERS = ("word_pieces", "aligned_words", "aligner")
 
@@ -153,29 +165,64 @@ def ship_letters(aligned: bool = False, strategy: str = "one") -> TrainResult:
 
 # ------------------------------------------------------------------ the word model
 
-def word_recipe(model_path: str | Path, fold: int = KEPT_OUT) -> WordTrainConfig:
-    """The word model's training config without the labs of `fold`, saving to `model_path`. Letter
-    images are the synthetic set only: UNIPEN letters come in as pen trajectories, whose writers
-    the held-out labs filter."""
+def composed_words_recipe(model_path: str | Path, words: int = 100_000, epochs: int = 12) -> WordTrainConfig:
+    """Stage 1: words of random letters composed of the synthetic and the UNIPEN letters, as
+    pictures and as pen trajectories drawn together; every real pen-written word is a test word."""
+    return WordTrainConfig(letters=[SYNTHETIC, unipen_letters()], pen_letters=unipen_letters(), words=words,
+                           epochs=epochs, test_words=str(shared_data_dir() / "strokes_words.json"),
+                           pen_widths=TRAIN_PEN_WIDTHS, cased=False, model_path=str(model_path))
+
+
+def fine_tune_recipe(model_path: str | Path, composed: str | Path, folds: int = WORD_FOLDS,
+                     held_out: tuple[int, int] = WORD_HELD_OUT) -> WordTrainConfig:
+    """Stage 2: from the composed-words model, real pen-written words mixed in (each redrawn 12
+    times and drawn on paper), one fold of writers and one of texts held out."""
+    return WordTrainConfig(letters=[SYNTHETIC, unipen_letters()], pen_letters=unipen_letters(), words=30_000,
+                           epochs=4, learning_rate=3e-4, real_words=str(shared_data_dir() / "strokes_words.json"),
+                           folds=folds, held_out=held_out, real_copies=12, paper_share=1.0, init_model=str(composed),
+                           pen_widths=TRAIN_PEN_WIDTHS, seed=1, cased=False, model_path=str(model_path))
+
+
+def ship_words(force_composed: bool = False, log=print, strategy: str = "one") -> Path:
+    """`handwriting ship words`: stage 1 into `COMPOSED` (unless that file is there and not
+    `force_composed`), then stage 2 into models/words.keras, on `strategy`'s devices
+    (docs/training.md); returns its path."""
+    command = "handwriting ship words"
+    if force_composed or not COMPOSED.is_file():
+        train_words(replace(composed_words_recipe(COMPOSED), strategy=strategy), log=log, command=command)
+    else:
+        log(f"stage 1: {COMPOSED} is there (--force-composed trains it again)")
+    out = models_dir() / "words.keras"
+    train_words(replace(fine_tune_recipe(out, COMPOSED), strategy=strategy), log=log, command=command)
+    _convert_where_written(out)
+    return out
+
+
+# ------------------------------------------------------------------ the pen model
+
+def pen_recipe(model_path: str | Path, fold: int = KEPT_OUT) -> WordTrainConfig:
+    """The pen model's training config without the labs of `fold`, saving to `model_path`: the
+    UNIPEN words' trajectories, each distorted 5 times, and random words composed of the UNIPEN
+    capitals and lower-case letters (3 % of the real words are in capitals)."""
     shared = shared_data_dir()
-    return WordTrainConfig(letters=[SYNTHETIC], pen_letters=[unipen_letters(), str(shared / "unipen" / "letters_lower.json")],
+    return WordTrainConfig(reads="pen", letters=[],
+                           pen_letters=[unipen_letters(), str(shared / "unipen" / "letters_lower.json")],
                            real_words=[str(shared / "unipen" / "words.json")], held_out_labs=FOLDS[fold],
-                           picture_share=0.15, words=40_000, validation_words=1_000, epochs=WORD_EPOCHS,
-                           words_per_epoch=22_000, pen_widths=TRAIN_PEN_WIDTHS, model_path=str(model_path))
+                           words=30_000, validation_words=1_000, real_copies=PEN_COPIES, epochs=PEN_EPOCHS,
+                           words_per_epoch=36_000, model_path=str(model_path))
 
 
 def fold_model_path(fold: int) -> Path:
-    """Where `handwriting ship words --fold K` saves the model that never saw fold K."""
-    return local_models_dir() / f"words-fold{fold}.keras"
+    """Where `handwriting ship pen --fold K` saves the pen model that never saw fold K."""
+    return local_models_dir() / f"pen-fold{fold}.keras"
 
 
-def ship_words(fold: int | None = None, log=print, strategy: str = "one") -> Path:
-    """`handwriting ship words`: models/words.keras, which never learns from the kept-out fold; or
-    (`fold`) the fold model without fold K in models/local/, on `strategy`'s devices
-    (docs/training.md); returns its path."""
-    command = "handwriting ship words" + (f" --fold {fold}" if fold is not None else "")
-    out = models_dir() / "words.keras" if fold is None else fold_model_path(fold)
-    train_words(replace(word_recipe(out, KEPT_OUT if fold is None else fold), strategy=strategy), log=log,
+def ship_pen(fold: int | None = None, log=print, strategy: str = "one") -> Path:
+    """`handwriting ship pen`: models/pen.keras, which never learns from the kept-out fold; or
+    (`fold`) the fold model without fold K in models/local/, on `strategy`'s devices; returns its path."""
+    command = "handwriting ship pen" + (f" --fold {fold}" if fold is not None else "")
+    out = models_dir() / "pen.keras" if fold is None else fold_model_path(fold)
+    train_words(replace(pen_recipe(out, KEPT_OUT if fold is None else fold), strategy=strategy), log=log,
                 command=command)
     if fold is None:
         _convert_where_written(out)

@@ -29,13 +29,31 @@ def test_the_letter_recipe_is_the_shipped_models():
 
 
 def test_the_word_recipe_is_the_shipped_models():
-    config = recipes.word_recipe(models_dir() / "words.keras")
-    assert config.held_out_labs == FOLDS[KEPT_OUT]        # the shipped model never learns from the kept-out fold
-    assert portable(config.to_dict()) == _card("words.json")["params"]
+    config = recipes.fine_tune_recipe(models_dir() / "words.keras", recipes.COMPOSED)
+    card = _card("words.json")
+    recipe = portable(config.to_dict())
+    # The card predates these fields; what the recipe sets them to is what made the shipped model:
+    # capitals only, every real training word also drawn on paper, pictures, no lab held out (folds instead).
+    assert set(recipe) - set(card["params"]) == {"reads", "held_out_labs", "paper_share", "cased"}
+    assert {k: recipe[k] for k in card["params"]} == card["params"]
+    assert config.cased is False and config.paper_share == 1.0
+    assert config.reads == "strips" and config.held_out_labs == ()
+    assert (config.folds, config.held_out) == (recipes.WORD_FOLDS, recipes.WORD_HELD_OUT)
+    assert recipes.composed_words_recipe(recipes.COMPOSED).cased is False   # stage 1 reads capitals only too
 
 
-def _trained_by_ship_words(monkeypatch, tmp_path) -> tuple[list, list]:
-    """`recipes.ship_words` with training and conversion replaced by records of what they were asked."""
+def test_the_pen_recipe_is_the_shipped_models():
+    config = recipes.pen_recipe(models_dir() / "pen.keras")
+    assert config.held_out_labs == FOLDS[KEPT_OUT] and config.reads == "pen"
+    recipe, card = portable(config.to_dict()), _card("pen.json")["params"]
+    # (the card predates the strip model's `cased`, `folds` and `held_out`, at their defaults here)
+    assert {k: recipe[k] for k in card} == card
+    assert {k: recipe[k] for k in set(recipe) - set(card)} == {"cased": True, "folds": 4, "held_out": None}
+
+
+def _trained_by_ship(monkeypatch, tmp_path) -> tuple[list, list]:
+    """`recipes.ship_words` and `recipes.ship_pen` with training and conversion replaced by records
+    of what they were asked (a training writes its model file, as the real one does)."""
     trained, converted = [], []
 
     def train_words(config, log, command):
@@ -47,40 +65,82 @@ def _trained_by_ship_words(monkeypatch, tmp_path) -> tuple[list, list]:
     monkeypatch.setattr(recipes, "convert", converted.append)
     monkeypatch.setattr(recipes, "models_dir", lambda: tmp_path)
     monkeypatch.setattr(recipes, "local_models_dir", lambda: tmp_path / "local")
+    monkeypatch.setattr(recipes, "COMPOSED", tmp_path / "local" / "composed.keras")
     return trained, converted
 
 
-def test_ship_words_trains_the_shipped_model_without_the_kept_out_fold_and_converts_it(monkeypatch, tmp_path):
-    trained, converted = _trained_by_ship_words(monkeypatch, tmp_path)
-    assert recipes.ship_words(log=lambda _: None) == tmp_path / "words.keras"
+def test_ship_words_skips_stage_one_when_it_is_there(monkeypatch, tmp_path):
+    trained, converted = _trained_by_ship(monkeypatch, tmp_path)
+    composed, out = recipes.COMPOSED, tmp_path / "words.keras"
+    assert recipes.ship_words(log=lambda _: None, strategy="mirrored") == out
+    [(one, command_one), (two, command_two)] = trained
+    assert command_one == command_two == "handwriting ship words"
+    assert one == replace(recipes.composed_words_recipe(composed), strategy="mirrored")   # stage 1, into COMPOSED
+    assert two == replace(recipes.fine_tune_recipe(out, composed), strategy="mirrored")  # stage 2 goes on from it
+    assert two.init_model == str(composed) and two.model_path == str(out)
+    assert converted == [out]                              # the shipped model gets its LiteRT conversion, stage 1 not
+    composed.write_bytes(b"stage 1")
+    trained.clear()
+    lines = []
+    recipes.ship_words(log=lines.append)
+    assert [(c.init_model, c.model_path) for c, _ in trained] == [(str(composed), str(out))]   # stage 2 only
+    assert composed.read_bytes() == b"stage 1" and any(str(composed) in line for line in lines)
+    trained.clear()
+    recipes.ship_words(force_composed=True, log=lambda _: None)
+    assert [Path(c.model_path) for c, _ in trained] == [composed, out]
+    assert composed.read_bytes() == b"a model"             # trained again
+    assert converted == [out] * 3
+
+
+def test_ship_pen_trains_the_pen_recipe_and_converts_it(monkeypatch, tmp_path):
+    trained, converted = _trained_by_ship(monkeypatch, tmp_path)
+    out = tmp_path / "pen.keras"
+    assert recipes.ship_pen(log=lambda _: None, strategy="mirrored") == out
     [(config, command)] = trained                          # one stage
-    assert command == "handwriting ship words" and config.model_path == str(tmp_path / "words.keras")
-    assert config.held_out_labs == FOLDS[KEPT_OUT] and config.init_model is None
-    assert converted == [tmp_path / "words.keras"]         # the shipped model gets its LiteRT conversion
+    assert command == "handwriting ship pen" and config == replace(recipes.pen_recipe(out), strategy="mirrored")
+    assert config.reads == "pen" and config.held_out_labs == FOLDS[KEPT_OUT] and config.init_model is None
+    assert converted == [out]
 
 
-def test_ship_words_fold_k_trains_the_same_recipe_without_fold_k_into_models_local(monkeypatch, tmp_path):
-    trained, converted = _trained_by_ship_words(monkeypatch, tmp_path)
-    recipes.ship_words(log=lambda _: None)
+def test_ship_pen_fold_k_trains_the_same_recipe_without_fold_k_into_models_local(monkeypatch, tmp_path):
+    trained, converted = _trained_by_ship(monkeypatch, tmp_path)
+    recipes.ship_pen(log=lambda _: None)
     shipped = trained.pop()[0]
     for fold in range(len(FOLDS)):
-        out = tmp_path / "local" / f"words-fold{fold}.keras"
-        assert recipes.ship_words(fold=fold, log=lambda _: None) == out == recipes.fold_model_path(fold)
+        out = tmp_path / "local" / f"pen-fold{fold}.keras"
+        assert recipes.ship_pen(fold=fold, log=lambda _: None) == out == recipes.fold_model_path(fold)
         config, command = trained.pop()
-        assert command == f"handwriting ship words --fold {fold}" and config.model_path == str(out)
+        assert command == f"handwriting ship pen --fold {fold}" and config.model_path == str(out)
         assert config.held_out_labs == FOLDS[fold]
         assert replace(config, held_out_labs=shipped.held_out_labs, model_path=shipped.model_path) == shipped
-    assert converted == [tmp_path / "words.keras"]         # fold models are measured, not shipped: no conversion
+    assert not trained and converted == [tmp_path / "pen.keras"]   # fold models are not converted
 
 
-def test_ship_help_names_both_models():
-    def run(*args):
+def test_ship_runs_the_recipe_the_command_names(monkeypatch):
+    from handwriting import cli
+
+    asked = []
+    monkeypatch.setattr(cli, "_needs_tensorflow", lambda _: False)   # the recipes are stand-ins: no TensorFlow
+    monkeypatch.setattr(recipes, "ship_words", lambda **kw: asked.append(("words", kw)) or Path("words.keras"))
+    monkeypatch.setattr(recipes, "ship_pen", lambda **kw: asked.append(("pen", kw)) or Path("pen.keras"))
+    assert cli.main(["ship", "words"]) == 0
+    assert cli.main(["ship", "words", "--force-composed", "--strategy", "mirrored"]) == 0
+    assert cli.main(["ship", "pen", "--fold", "1"]) == 0
+    assert asked == [("words", {"force_composed": False, "strategy": "one"}),
+                     ("words", {"force_composed": True, "strategy": "mirrored"}),
+                     ("pen", {"fold": 1, "strategy": "one"})]
+
+
+def test_ship_help_names_every_model():
+    def run(*args, check=True):
         return subprocess.run([sys.executable, "-m", "handwriting", *args], capture_output=True, text=True,
-                              check=True).stdout
+                              check=check)
 
-    assert "letters" in run("ship", "--help") and "words" in run("ship", "--help")
-    assert "--aligned-words" in run("ship", "letters", "--help")
-    assert "--fold K" in run("ship", "words", "--help")
-    wrong = subprocess.run([sys.executable, "-m", "handwriting", "ship", "words", "--fold", str(len(FOLDS))],
-                           capture_output=True, text=True, check=False)
-    assert wrong.returncode != 0 and "--fold" in wrong.stderr   # no such fold: refused before any training
+    assert all(model in run("ship", "--help").stdout for model in ("letters", "words", "pen"))
+    assert "--aligned-words" in run("ship", "letters", "--help").stdout
+    words, pen = run("ship", "words", "--help").stdout, run("ship", "pen", "--help").stdout
+    assert "--force-composed" in words and "--fold" not in words   # the word model has no fold models
+    assert "--fold K" in pen and "--force-composed" not in pen     # the pen model trains in one stage
+    for wrong in (("pen", "--fold", str(len(FOLDS))), ("words", "--fold", "0")):
+        refused = run("ship", *wrong, check=False)
+        assert refused.returncode != 0 and "--fold" in refused.stderr   # refused before any training

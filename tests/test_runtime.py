@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from handwriting.paths import default_model_path, default_word_model_path
+from handwriting.paths import default_model_path, default_pen_model_path, default_word_model_path
 from handwriting.runtime import (KerasPredictor, LiteRTPredictor, convert, conversion_path, fresh_conversion,
                                  load_predictor, runtime_choice)
 from handwriting.words.model import greedy, log_softmax
@@ -42,6 +42,20 @@ def test_shipped_word_model_answers_the_same_through_litert(shared_data):
     strips, _ = redrawn_words(records, copies=1)
     keras_model, lite = _shipped(default_word_model_path())
     a, b = log_softmax(keras_model(strips).astype(np.float64)), log_softmax(lite(strips).astype(np.float64))
+    assert [greedy(p)[0] for p in a] == [greedy(p)[0] for p in b]
+    assert np.abs(np.exp(a) - np.exp(b)).max() < TOLERANCE
+
+
+@pytest.mark.shared
+def test_shipped_pen_model_answers_the_same_through_litert(shared_data):
+    from handwriting.words.folds import FOLDS, KEPT_OUT, of_labs
+    from handwriting.words.train import trajectories
+
+    words = of_labs(json.loads((shared_data / "unipen" / "words.json").read_text()), FOLDS[KEPT_OUT])[::20]
+    x = trajectories([w["strokes"] for w in words]).astype(np.float32)  # ~260 real pen words it never saw
+    keras_model, lite = _shipped(default_pen_model_path())
+    a, b = log_softmax(keras_model(x).astype(np.float64)), log_softmax(lite(x).astype(np.float64))
+    assert a.shape == b.shape == (len(x), 64, 53)
     assert [greedy(p)[0] for p in a] == [greedy(p)[0] for p in b]
     assert np.abs(np.exp(a) - np.exp(b)).max() < TOLERANCE
 
@@ -91,6 +105,7 @@ def test_reading_through_the_conversions_never_imports_tensorflow():
     from handwriting.recognize.reader import Recognizer  # noqa: F401 (the import the child makes)
 
     assert fresh_conversion(default_model_path()) and fresh_conversion(default_word_model_path())
+    assert fresh_conversion(default_pen_model_path())
     script = (
         "import sys\n"
         "from handwriting.recognize.reader import Recognizer\n"

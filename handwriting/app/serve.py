@@ -44,7 +44,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 from handwriting.app import ADMIN_TOKEN_ENV
-from handwriting.paths import PROJECT_ROOT, database_location, default_model_path, default_word_model_path
+from handwriting.paths import PROJECT_ROOT, database_location, default_model_path, default_pen_model_path
+from handwriting.paths import default_word_model_path
 from handwriting.runtime import ENV as RUNTIME_ENV, RUNTIMES, fresh_conversion, runtime_choice
 
 NOTEBOOK = PROJECT_ROOT / "notebooks" / "dashboard.ipynb"
@@ -300,7 +301,7 @@ def run(args) -> int:
               "to everyone's rows: give visitors the address without ?admin=...", file=sys.stderr)
     runtime = env.get(RUNTIME_ENV, "auto")
     if runtime != "keras":
-        failure = convert_models([model, default_word_model_path()], env)
+        failure = convert_models([model, default_word_model_path(), default_pen_model_path()], env)
         if failure and runtime == "litert":
             print(f"handwriting dashboard: error: {failure}", file=sys.stderr)
             return 2

@@ -31,6 +31,7 @@ class DrawnWord:
 
     page: InkImage               # the word's ink (0 or 1, white on black), as `extract_ink` gives a picture's
     strokes: list[np.ndarray]    # bool, each stroke's own ink, the page's size
+    paths: list[np.ndarray]      # each stroke's points (x, y) in the page's pixels
 
 
 def draw_word(strokes: Strokes, letter_height: float = LETTER_HEIGHT, pen_ratio: float = PEN) -> DrawnWord:
@@ -46,16 +47,16 @@ def draw_word(strokes: Strokes, letter_height: float = LETTER_HEIGHT, pen_ratio:
     pen = pen_ratio * letter_height
     margin = int(pen) + 2
     width, height = (int(v) for v in np.ceil(extent * scale) + 2 * margin + 1)
-    layers = []
-    for stroke in arrays:
+    layers, paths = [], [(stroke - lo) * scale + margin for stroke in arrays]
+    for path in paths:
         canvas = Image.new("L", (width, height), 0)
-        draw_path(ImageDraw.Draw(canvas), (stroke - lo) * scale + margin, pen)
+        draw_path(ImageDraw.Draw(canvas), path, pen)
         layers.append(np.asarray(canvas) > 127)
     mask = np.logical_or.reduce(layers)
     if not mask.any():
         raise NoInkError("nothing to read: the strokes draw no ink")
     page = InkImage(mask.astype(np.float32), mask, (1.0, 1.0), False, 0.5, "drawing", pen, ["rendered pen strokes"])
-    return DrawnWord(page, layers)
+    return DrawnWord(page, layers, paths)
 
 
 def on_paper(ink: np.ndarray, grain: float = 0.0, rng: np.random.Generator | None = None) -> np.ndarray:

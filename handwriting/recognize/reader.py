@@ -25,13 +25,14 @@ from handwriting.imaging.ink import TEXT_SIDE, NoInkError, extract_ink
 from handwriting.imaging.letter import Preprocessed, preprocess_image
 from handwriting.imaging.strokes import DEFAULT_PEN_WIDTH, render_strokes
 from handwriting.letters.reader import LetterModel
-from handwriting.paths import default_word_model_path
+from handwriting.paths import default_pen_model_path, default_word_model_path
 from handwriting.recognize.results import NOTHING, LetterReading, WordReading, no_word, nothing_read
 from handwriting.words.lexicon import Lexicon
 from handwriting.words.line import Line
 from handwriting.words.model import HEIGHT as STRIP_HEIGHT, WIDTH as STRIP_WIDTH, WordModel
 from handwriting.words.placement import place_letters
-from handwriting.words.reading import StripView, Weighing, choose, strip_view
+from handwriting.words.pen import POINTS, FEATURES, PenModel
+from handwriting.words.reading import StripView, Weighing, choose, line_view
 from handwriting.words.segment import find_lines, main_line, stroke_line, word_breaks, word_groups, word_strokes
 
 PLACED_NOTE = "cut where the word model reads it"
@@ -64,14 +65,18 @@ class Recognizer:
     """A letter model and its card, and a word model, loaded once; reads letters, words and lines."""
 
     def __init__(self, model_path: str | Path | None = None, word_model: str | Path | None = "default",
-                 runtime: str | None = None):
+                 runtime: str | None = None, pen_model: str | Path | None = "default"):
         """`word_model`: a word model file (`handwriting.words.model`) weighed in when reading words
-        and lines; "default" takes the shipped one if it is there, None reads with letters only.
-        `runtime`: what answers both models, "auto", "litert" or "keras" (`handwriting.runtime`)."""
+        and lines from pictures; `pen_model`: a pen model file (`handwriting.words.pen`) that reads
+        them from pen strokes instead. "default" takes the shipped one if it is there, None goes
+        without. `runtime`: what answers the models, "auto", "litert" or "keras" (`handwriting.runtime`)."""
         self.letter_model = LetterModel(model_path, runtime)
         if word_model == "default":
             word_model = default_word_model_path() if default_word_model_path().is_file() else None
+        if pen_model == "default":
+            pen_model = default_pen_model_path() if default_pen_model_path().is_file() else None
         self.word_model = WordModel(Path(word_model), runtime) if word_model is not None else None
+        self.pen_model = PenModel(Path(pen_model), runtime) if pen_model is not None else None
 
     # The letter model's file, card, version, threshold and letters, as the callers ask the Recognizer.
     path = property(lambda self: self.letter_model.path)
@@ -86,6 +91,8 @@ class Recognizer:
         self.probabilities(np.zeros((1, 28, 28), np.uint8))
         if self.word_model is not None:
             self.word_model.log_probs(np.zeros((1, STRIP_HEIGHT, STRIP_WIDTH), np.uint8))
+        if self.pen_model is not None:
+            self.pen_model.log_probs(np.zeros((1, POINTS, FEATURES), np.float32))
 
     def probabilities(self, images: np.ndarray) -> np.ndarray:
         """uint8 N x 28 x 28 (white ink on black) -> float N x 26 letter probabilities, batched."""
@@ -173,14 +180,14 @@ class Recognizer:
         with those constants. For choosing the constants (bench/tune_words.py)."""
         page, pieces = _page(source)
         line = _word_line(page, pieces)
-        if self.word_model is None or line is None:
+        if (self.word_model is None and self.pen_model is None) or line is None:
             return None
-        return choose(self.letter_model, self.word_model, page, line).weighing
+        return choose(self.letter_model, self.word_model, page, line, self.pen_model).weighing
 
     def _read_line(self, line: Line, page, top_k: int, lexicon: Lexicon | None, words: bool = False) -> WordReading:
         """Choose the letters of one line of pieces and read them (`words`: a line of a text, which
         the word model reads word by word where wide gaps part them)."""
-        chosen = choose(self.letter_model, self.word_model, page, line)
+        chosen = choose(self.letter_model, self.word_model, page, line, self.pen_model)
         if chosen.cands is None:  # the word model reads it in lower or mixed case: the letter model cannot
             return self._model_reading(page, line, chosen.view, top_k, lexicon, words)
         cands, cuts, weighing, view = chosen.cands, chosen.cuts, chosen.weighing, chosen.view
@@ -213,7 +220,7 @@ class Recognizer:
         reads them. A line of a text (`words`) is cut into words at wide gaps (`word_groups`); a word
         is read whole, since a wide gap inside one (a pen lifted far) would part it."""
         groups = word_groups(line) if words else [line]
-        views = [view] if len(groups) == 1 else [strip_view(self.word_model, page, group) for group in groups]
+        views = [view] if len(groups) == 1 else [line_view(self.word_model, self.pen_model, page, group) for group in groups]
         # The best text as written: folding the cases first would merge "Aa" in "Aaron" into one letter.
         read = [(group, v.beams[0][0], v) for group, v in zip(groups, views) if v is not None]
         return self._placed_reading(page, [w for w in read if w[1]], top_k, lexicon, line, view)
@@ -251,4 +258,5 @@ class Recognizer:
         alternatives = [(text, float(np.exp(p))) for text, p in beams if p >= beams[0][1] + np.log(SHOWN)]
         return WordReading(word, raw, correction, confidence, any(r.uncertain for r in letters),
                            letters, boxes, "", list(line.notes),
-                           view.strip if view else None, view.written if view else "", written, alternatives)
+                           view.strip if view else None, view.written if view else "", written, alternatives,
+                           view.read_from if view else "")

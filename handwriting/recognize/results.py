@@ -41,6 +41,7 @@ class WordReading:
     strip_text: str = ""             # ... and what it read there by itself, as written
     as_written: str = ""             # the reading with its case (raw's letters, each upper or lower)
     alternatives: list[tuple[str, float]] = field(default_factory=list)  # the word model's best texts as written
+    read_from: str = ""              # what the word model read: "picture" (the strip) or "pen" (the strokes)
 
     def to_dict(self) -> dict:
         return {"word": self.word, "raw": self.raw, "as_written": self.as_written, "correction": self.correction,

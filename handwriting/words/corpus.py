@@ -45,6 +45,13 @@ def _gap(rng: np.random.Generator) -> float:
 def pen_word(letters: list, rng: np.random.Generator, height: float = DRAW_HEIGHT, text: str | None = None) -> np.ndarray:
     """Pen trajectories, one list of strokes per letter (of `text`, when some are lower case) -> the
     word's soft ink (0-1)."""
+    return _draw(placed_letters(letters, rng, height, text), rng, height)
+
+
+def placed_letters(letters: list, rng: np.random.Generator, height: float = DRAW_HEIGHT,
+                   text: str | None = None) -> list[np.ndarray]:
+    """Pen trajectories, one list of strokes per letter (of `text`) -> the word's strokes, the
+    letters set side by side on one baseline (pixels)."""
     placed, right = [], 0.0
     for k, strokes in enumerate(letters):
         arrays = as_arrays(strokes)
@@ -57,7 +64,7 @@ def pen_word(letters: list, rng: np.random.Generator, height: float = DRAW_HEIGH
         drop = rng.normal(0, 0.04 * height) + below * height - extent[1] * scale
         placed += [(a - lo) * scale + (left, drop) for a in arrays]
         right = max(right, left + float(extent[0]) * scale)
-    return _draw(placed, rng, height)
+    return placed
 
 
 def written_word(strokes, rng: np.random.Generator, height: float = DRAW_HEIGHT) -> np.ndarray:
@@ -101,8 +108,9 @@ def picture_word(crops: list[np.ndarray], rng: np.random.Generator, height: int 
 
 def composed_words(count: int, pen_letters: list[dict] | None = None, images: np.ndarray | None = None,
                    labels: np.ndarray | None = None, picture_share: float = 0.3,
-                   seed: int = 0) -> tuple[np.ndarray, list[str]]:
-    """`count` random words as word-model strips (uint8 count x 32 x 256) and their texts.
+                   seed: int = 0, trajectories: bool = False) -> tuple[np.ndarray | list, list[str]]:
+    """`count` random words as word-model strips (uint8 count x 32 x 256) and their texts; with
+    `trajectories`, pen words only, as their strokes (lists of arrays) for the pen model.
 
     `pen_letters` are strokes records ({"label", "writer", "strokes"}) of capitals and, if given,
     lower-case letters: a pen word takes all its letters from one writer where that writer wrote
@@ -121,7 +129,10 @@ def composed_words(count: int, pen_letters: list[dict] | None = None, images: np
         by_writer.setdefault(str(record.get("writer", "")), {}).setdefault(record["label"], []).append(record["strokes"])
         by_letter.setdefault(record["label"], []).append(record["strokes"])
     writers = sorted(by_writer)
-    share = picture_share if pen_letters and images is not None else (1.0 if images is not None else 0.0)
+    if trajectories and not pen_letters:
+        raise ValueError("composed_words needs pen letters for trajectories")
+    share = 0.0 if trajectories else \
+        picture_share if pen_letters and images is not None else (1.0 if images is not None else 0.0)
     if images is not None:
         by_class = {k: np.flatnonzero(np.asarray(labels) == k) for k in range(len(LETTERS))}
         missing = [LETTERS[k] for k, idx in by_class.items() if len(idx) == 0]
@@ -153,10 +164,14 @@ def composed_words(count: int, pen_letters: list[dict] | None = None, images: np
             for c in text:
                 pool = own.get(c) or by_letter[c]
                 letters.append(pool[rng.integers(len(pool))])
+            if trajectories:
+                strips.append(placed_letters(letters, rng, text=text))
+                texts.append(text)
+                continue
             ink = pen_word(letters, rng, text=text)
         strips.append(strip(ink)[0])
         texts.append(text)
-    return np.stack(strips), texts
+    return (strips if trajectories else np.stack(strips)), texts
 
 
 def check_words(records: list[dict]) -> None:

@@ -134,5 +134,5 @@ def cut_wide(piece: Piece, height: float, stroke: float) -> list[Piece]:
             continue
         out.append(Piece(piece.left + bounds[k], piece.top + int(rows[0]), piece.left + bounds[k + 1],
                          piece.top + int(rows[-1]) + 1, sub[rows[0]:rows[-1] + 1], cut=k > 0 or piece.cut,
-                         cut_cost=WEAK_CUT if k > 0 and bounds[k] not in strong else 0.0))
+                         cut_cost=WEAK_CUT if k > 0 and bounds[k] not in strong else 0.0, paths=piece.paths))
     return out

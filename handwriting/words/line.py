@@ -44,6 +44,9 @@ class Piece:
     cut: bool = False         # separated from its left neighbour by a column cut, not by a gap
     cut_cost: float = 0.0     # log-prior cost of reading it apart from that neighbour (a weak cut)
     parts: int = 1            # connected components merged into it
+    # The pen strokes it holds, for the pen model: (place in the order they were drawn, points (x, y)
+    # in working pixels). Merged pieces hold both's; each part of a cut one holds all of its strokes.
+    paths: tuple[tuple[int, np.ndarray], ...] = ()
 
     @property
     def width(self) -> int:
@@ -146,7 +149,8 @@ def merge_pieces(a: Piece, b: Piece) -> Piece:
     mask = np.zeros((bottom - top, right - left), dtype=bool)
     for p in (a, b):
         mask[p.top - top:p.bottom - top, p.left - left:p.right - left] |= p.mask
-    return Piece(left, top, right, bottom, mask, cut=a.cut, cut_cost=a.cut_cost, parts=a.parts + b.parts)
+    return Piece(left, top, right, bottom, mask, cut=a.cut, cut_cost=a.cut_cost, parts=a.parts + b.parts,
+                 paths=a.paths + b.paths)
 
 
 def overlap(a0: int, a1: int, b0: int, b1: int) -> int:

@@ -79,8 +79,10 @@ def column_offset(column: int, scale: float) -> float:
     return (STRIDE * column + STRIDE // 2 - MARGIN) / scale
 
 
-def build_word_model(width: int = 16, recurrent: int = 96):
-    """conv 16-32-64-64-96 with pooling to one row of 64 columns -> 2 x BiGRU -> 53 logits per column."""
+def build_word_model(width: int = 16, recurrent: int = 96, classes: int = len(CHARSET) + 1):
+    """conv 16-32-64-64-96 with pooling to one row of 64 columns -> 2 x BiGRU -> 53 logits per column
+    (27 for a model of capitals only: `classes`)."""
+    alphabet(classes)
     import keras
     from keras import layers
 
@@ -102,7 +104,7 @@ def build_word_model(width: int = 16, recurrent: int = 96):
     x = layers.Dropout(0.2)(x)
     x = layers.Bidirectional(layers.GRU(recurrent, return_sequences=True, dropout=0.2))(x)
     x = layers.Bidirectional(layers.GRU(recurrent, return_sequences=True, dropout=0.2))(x)
-    outputs = layers.Dense(len(CHARSET) + 1, name="logits")(x)
+    outputs = layers.Dense(classes, name="logits")(x)
     return keras.Model(inputs, outputs, name="handwriting_crnn")
 
 
@@ -111,7 +113,7 @@ def ctc_loss(y_true, y_pred):
     from keras import ops
 
     y = ops.cast(y_true, "int32")
-    frames = ops.full((ops.shape(y)[0],), FRAMES, dtype="int32")
+    frames = ops.full((ops.shape(y)[0],), ops.shape(y_pred)[1], dtype="int32")  # the strip's or the pen model's
     return ops.ctc_loss(y[:, 1:], y_pred, y[:, 0], frames, mask_index=BLANK)
 
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from handwriting.imaging.letter import letter_from_ink
 from handwriting.words.line import Line
-from handwriting.words.model import MARGIN, STRIDE, column_offset, greedy
+from handwriting.words.model import greedy
 from handwriting.words.reading import StripView
 
 
@@ -36,9 +36,9 @@ def place_letters(line: Line, view: StripView, text: str) -> list[PlacedLetter]:
     # The best path's columns, case-insensitive or as written, where it spells the text ...
     columns = next((found[1] for found in (greedy(log_probs), greedy(view.cased)) if found[0].upper() == text), None)
     if columns is None:  # ... else (a beam text) its letters spread evenly over the columns the ink fills
-        last = min(len(log_probs) - 1, int((MARGIN + (ink_right - view.left) * view.scale) / STRIDE))
-        columns = list(np.linspace(0, last, len(text) + 2)[1:-1].round().astype(int))
-    xs = [view.left + column_offset(c, view.scale) for c in columns]
+        columns = list(np.linspace(0, view.columns - 1, len(text) + 2)[1:-1].round().astype(int))
+    # A pen model's columns follow the pen, which goes back for a dot or a bar: keep them in order.
+    xs = np.maximum.accumulate([view.column_x[c] for c in columns])
     middles = [int(np.clip((a + b) / 2, ink_left, ink_right)) for a, b in zip(xs, xs[1:])]
     edges = [ink_left] + middles + [ink_right]
     placed = []

@@ -8,6 +8,8 @@ word model (`handwriting.words.model`), its most probable texts for the line com
 reading (`weigh_texts`, `Weighing.choose`): it reads overlapping pen letters that no cut of the
 picture separates. The letter model reads capitals only: a line the word model reads in lower or
 mixed case (`StripView.in_capitals`) is the word model's alone, and no letter is cut for it.
+A line drawn on the pad is read by the pen model from its strokes (`pen_view`), where there is
+one: it reads handwriting far better than the strip model reads its picture, and is weighed alike.
 Nothing here imports TensorFlow: the models come in loaded.
 """
 
@@ -23,7 +25,9 @@ from handwriting.imaging.ink import InkImage
 from handwriting.letters.reader import LetterModel
 from handwriting.words.alignment import Candidates, Span, align_scored, best_split
 from handwriting.words.line import Line, group_image, line_ink
-from handwriting.words.model import WordModel, beam_search, fold_case, greedy, sequence_log_probability, strip
+from handwriting.words.model import FRAMES, MARGIN, STRIDE, WordModel, beam_search, column_offset, fold_case, greedy
+from handwriting.words.model import sequence_log_probability, strip
+from handwriting.words.pen import PenModel, pen_input
 
 LETTER_PENALTY = 0.1   # log-score cost of each letter: fewer, better-read letters win ties
 WORD_MODEL_WEIGHT = 1.5  # the letter model's split against the word model's log-probability (bench/tune_words.py)
@@ -34,15 +38,18 @@ UNCUT = 4.0            # a text no split of the pieces reads as scores this much
 
 @dataclass
 class StripView:
-    """One line as the word model saw it: the strip, its case-insensitive log-probabilities
-    (columns x 27), the model's own (`cased`: x 53, with case), and where the strip's ink sits in
-    the line's ink (`scale` strip pixels per ink pixel, from `left`)."""
+    """One line as a word model saw it: the strip (the line's picture), the model's case-insensitive
+    log-probabilities (columns x 27) and its own (`cased`: x 53, with case), where each column reads
+    (`column_x`, in the line's ink pixels) and how many columns hold ink (`columns`). The strip
+    model reads the strip; the pen model (`pen_view`) the line's strokes, drawn in `strip` as the
+    points it reads (`read_from` "pen", not "picture")."""
     strip: np.ndarray
     log_probs: np.ndarray
-    scale: float
-    left: int
+    column_x: np.ndarray
+    columns: int
     ink: np.ndarray
     cased: np.ndarray
+    read_from: str = "picture"
 
     @cached_property
     def written(self) -> str:
@@ -71,7 +78,29 @@ def strip_view(word_model: WordModel, page: InkImage, line: Line) -> StripView |
     except ValueError:
         return None
     cased = word_model.log_probs(ink_strip[None])[0]
-    return StripView(ink_strip, fold_case(cased), scale, left, ink, cased)
+    right = np.flatnonzero(ink.max(axis=0) > 0.2)[-1]
+    columns = min(FRAMES, int((MARGIN + (right - left) * scale) / STRIDE) + 1)
+    return StripView(ink_strip, fold_case(cased), left + column_offset(np.arange(FRAMES), scale), columns, ink, cased)
+
+
+def pen_view(pen_model: PenModel, page: InkImage, line: Line) -> StripView | None:
+    """The pen model's reading of one line of pen strokes (pieces with their paths, in the order
+    they were drawn), None when the line has none."""
+    drawn = dict(path for p in line.pieces for path in p.paths)  # a cut stroke's parts hold it once
+    if not drawn:
+        return None
+    given = pen_input([drawn[k] for k in sorted(drawn)])
+    cased = pen_model.log_probs(given.features[None])[0]
+    return StripView(given.picture(), fold_case(cased), given.column_x(), given.columns, line_ink(page, line),
+                     cased, "pen")
+
+
+def line_view(word_model: WordModel | None, pen_model: PenModel | None, page: InkImage, line: Line) -> StripView | None:
+    """The line as a word model sees it: the pen model's view of pen strokes where there is a pen
+    model, else the strip model's view (None without either)."""
+    if pen_model is not None and any(p.paths for p in line.pieces):
+        return pen_view(pen_model, page, line)
+    return strip_view(word_model, page, line) if word_model is not None else None
 
 
 @dataclass
@@ -162,11 +191,12 @@ def weigh_texts(view: StripView, cands: Candidates, own: str) -> Weighing:
     return Weighing(own, own_split, scored, view)
 
 
-def choose(letter_model: LetterModel, word_model: WordModel | None, page: InkImage, line: Line) -> Choices:
-    """One line's candidates and the letter model's split; with a word model, the letter model's
-    own text and its weighing against the word model's. A line the word model reads in lower or
-    mixed case is left to it (`Choices.view` only)."""
-    view = strip_view(word_model, page, line) if word_model is not None else None
+def choose(letter_model: LetterModel, word_model: WordModel | None, page: InkImage, line: Line,
+           pen_model: PenModel | None = None) -> Choices:
+    """One line's candidates and the letter model's split; with a word model (the pen model for
+    pen strokes, `line_view`), the letter model's own text and its weighing against the word
+    model's. A line the word model reads in lower or mixed case is left to it (`Choices.view` only)."""
+    view = line_view(word_model, pen_model, page, line)
     if view is not None and not view.in_capitals:
         return Choices(None, [], view=view)
     cands = candidates(letter_model, page, line)

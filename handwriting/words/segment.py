@@ -224,9 +224,9 @@ def word_strokes(strokes, letter_height: float = LETTER_HEIGHT, pen_ratio: float
     """
     drawn = draw_word(strokes, letter_height, pen_ratio)
     pieces = []
-    for layer in drawn.strokes:
+    for k, (layer, path) in enumerate(zip(drawn.strokes, drawn.paths)):
         rows, cols = np.flatnonzero(layer.any(axis=1)), np.flatnonzero(layer.any(axis=0))
         if len(rows):
             pieces.append(Piece(int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1,
-                                layer[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]))
+                                layer[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1], paths=((k, path),)))
     return drawn.page, pieces

@@ -40,6 +40,7 @@ class FakeRecognizer:
             "metrics": {"held-out writers": {"count": 4899, "accuracy": 0.931, "top3_accuracy": 0.98}},
             "params": {"epochs": 6}}
     word_card = None  # no word model
+    pen_card = None   # ... nor pen model
     strip = None       # ... so no strip read along the line
     written = ""       # ... nor the reading's case
     alternatives = ()  # ... nor its most probable texts

@@ -1,7 +1,7 @@
 """Lower-case pen words on the Word pad in a real browser, read as they are read offline.
 
 Real lower-case words of the kept-out labs (`handwriting.words.folds.FOLDS[KEPT_OUT]`: writers the
-shipped word model never learned from) are replayed stroke by stroke as mouse drags on the Word pad
+shipped word and pen models never learned from; the pen model reads the pad's strokes) are replayed stroke by stroke as mouse drags on the Word pad
 of a real Voila server; after each stroke the test waits for the page's reading of the word so far.
 What the page shows at the end of each word is set beside `Recognizer().read_word` of the same
 strokes, offline: the mouse moves to whole pixels and the test works out the points the pad records

@@ -7,6 +7,7 @@ tests print what they measured (pytest -s shows it) and assert the issue's floor
 
 from __future__ import annotations
 
+import itertools
 import json
 import zipfile
 
@@ -223,7 +224,7 @@ def test_a_word_read_by_todays_models_keeps_how_it_is_written(rec):
 def test_without_a_word_model_a_word_is_as_written_as_read_with_no_alternatives(rec):
     from handwriting.recognize.reader import Recognizer
 
-    letters_only = Recognizer(rec.path, word_model=None)
+    letters_only = Recognizer(rec.path, word_model=None, pen_model=None)
     reading = letters_only.read_word(strokes_word("KITE"))
     d = check_as_written(reading)
     assert d["raw"] == d["as_written"] == "KITE" and d["alternatives"] == [] and reading.strip_text == ""
@@ -234,7 +235,7 @@ def test_without_a_word_model_a_word_is_as_written_as_read_with_no_alternatives(
 def test_a_line_the_word_model_reads_in_lower_case_is_its_alone_word_by_word(rec, tmp_path):
     from handwriting.recognize.reader import Recognizer
 
-    lower = Recognizer(rec.path, word_model=stand_in_word_model(tmp_path / "reads_k.keras", "k"))
+    lower = Recognizer(rec.path, word_model=stand_in_word_model(tmp_path / "reads_k.keras", "k"), pen_model=None)
     assert lower.word_model.cased
     reading = lower.read_word(strokes_word("TAKE"))   # the letter model reads TAKE; the word model, "k"
     d = check_as_written(reading)
@@ -250,11 +251,184 @@ def test_a_line_the_word_model_reads_in_lower_case_is_its_alone_word_by_word(rec
     assert check_as_written(lower.read_word(take_tea))["raw"] == "K"
     boxes = [letter["box"] for letter in two["letters"]]
     assert boxes[0][2] < boxes[1][0]                  # each word's letter where that word is
-    capitals = Recognizer(rec.path, word_model=stand_in_word_model(tmp_path / "reads_K.keras", "K"))
+    capitals = Recognizer(rec.path, word_model=stand_in_word_model(tmp_path / "reads_K.keras", "K"), pen_model=None)
     assert not capitals.word_model.cased
     reading = capitals.read_word(strokes_word("KITE"))  # a capitals model: the letter model's cuts weigh in
     check_as_written(reading)
     assert reading.as_written == reading.raw and reading.alternatives[0][0] == "K"
+
+
+# ------------------------------------------------------------------------------ words drawn with a pen
+
+def untrained_pen_model(path):
+    """A pen model file straight from `build_pen_model`: what it reads, the tests set."""
+    from handwriting.words.pen import build_pen_model
+
+    build_pen_model(recurrent=8).save(path)
+    return path
+
+
+def spelling(text: str, features) -> np.ndarray:
+    """Pen-model log-probabilities (N x FRAMES x 53) that almost surely read `text` as written in
+    each trajectory of `features`, its letters spread evenly over the columns that hold points."""
+    from handwriting.words.model import BLANK, CHARSET, log_softmax
+    from handwriting.words.pen import FRAMES, POOL
+
+    out = []
+    for trajectory in np.asarray(features):
+        columns = -(-(np.flatnonzero(trajectory.any(axis=1))[-1] + 1) // POOL)
+        z = np.full((FRAMES, len(CHARSET) + 1), -9.0)
+        z[:, BLANK] = 0.0
+        for c, t in zip(text, np.linspace(0, columns - 1, len(text) + 2)[1:-1].round().astype(int)):
+            z[t, BLANK], z[t, CHARSET.index(c) + 1] = -9.0, 0.0
+        out.append(log_softmax(z))
+    return np.stack(out)
+
+
+@pytest.fixture
+def pen_reader(rec, tmp_path, monkeypatch):
+    """A Recognizer whose untrained pen model reads "hello" in any strokes, and the trajectories it
+    was given; its stand-in word model reads "k" in any picture."""
+    from handwriting.recognize.reader import Recognizer
+
+    reader = Recognizer(rec.path, word_model=stand_in_word_model(tmp_path / "reads_k.keras", "k"),
+                        pen_model=untrained_pen_model(tmp_path / "pen.keras"), runtime="keras")
+    given = []
+
+    def reads_hello(features):
+        given.extend(np.asarray(features, np.float32))
+        return spelling("hello", features)
+
+    monkeypatch.setattr(reader.pen_model, "log_probs", reads_hello)
+    return reader, given
+
+
+def ink_ends(strokes) -> tuple[int, int]:
+    """The left and right ends of the strokes' ink, in the pixels a reading's boxes are in."""
+    from handwriting.words.segment import word_strokes
+
+    _, pieces = word_strokes(strokes)
+    return min(p.left for p in pieces), max(p.right for p in pieces)
+
+
+def check_side_by_side(boxes, left: int, right: int) -> None:
+    """Letter boxes left to right, each where the one before ends, from `left` to `right`."""
+    assert [b[0] for b in boxes] == sorted({b[0] for b in boxes})
+    assert all(a[2] == b[0] for a, b in itertools.pairwise(boxes))
+    assert boxes[0][0] == left and boxes[-1][2] == right
+
+
+def test_a_word_drawn_with_a_pen_is_read_by_the_pen_model_from_its_strokes(pen_reader):
+    from handwriting.words.pen import FEATURES, POINTS, pen_input
+
+    reader, given = pen_reader
+    strokes = strokes_word("LIL")                     # a stroke a letter: each stroke a piece of its own
+    reading = reader.read_word(strokes)
+    d = check_as_written(reading)
+    assert (d["as_written"], d["raw"], reading.strip_text) == ("hello", "HELLO", "hello")
+    assert [letter["letter"] for letter in d["letters"]] == list("HELLO")
+    assert len(given) == 1 and given[0].shape == (POINTS, FEATURES)
+    assert np.allclose(given[0], pen_input(strokes).features, atol=1e-4)   # the strokes as drawn
+    check_side_by_side([letter["box"] for letter in d["letters"]], *ink_ends(strokes))
+
+
+def test_a_line_drawn_with_a_pen_is_read_by_the_pen_model_word_by_word(pen_reader):
+    from handwriting.words.pen import pen_input
+
+    reader, given = pen_reader
+    # (Lone upright strokes, the I's, would touch the drawing's top and bottom: find_lines takes them for
+    # the paper's edge.)
+    first, second = strokes_word("LL"), [[[x + 2 * 140 + 300, y] for x, y in s] for s in strokes_word("LL")]
+    [line] = reader.read_text(first + second)
+    d = check_as_written(line)
+    assert (d["as_written"], d["raw"]) == ("hello hello", "HELLO HELLO")
+    assert len(given) == 3                            # the whole line, then each word on its own
+    assert np.allclose(given[1], pen_input(first).features, atol=1e-4)
+    assert np.allclose(given[2], pen_input(second).features, atol=1e-4)
+    boxes = [letter["box"] for letter in d["letters"]]
+    assert len(boxes) == 10 and boxes[4][2] < boxes[5][0]   # each word's letters where that word is
+
+
+@pytest.mark.parametrize("word", ["letters of several strokes", "one joined-up stroke"])
+def test_the_pen_model_reads_every_stroke_of_a_word_in_the_order_drawn(pen_reader, word):
+    """Strokes of one letter (K's three, E's bar drawn after its body) and a cursive word's one long
+    stroke are joined or cut into other pieces to read the picture; the pen model still reads them
+    all, as drawn."""
+    from handwriting.words.pen import pen_input
+
+    strokes = {"letters of several strokes": strokes_word("KITE"),
+               "one joined-up stroke": [[[x, 50 + 40 * np.sin(x / 12)] for x in range(0, 600, 4)]]}[word]
+    reader, given = pen_reader
+    reading = reader.read_word(strokes)
+    assert len(given) == 1 and np.allclose(given[0], pen_input(strokes).features, atol=1e-4)
+    assert check_as_written(reading)["as_written"] == "hello"
+
+
+def test_a_picture_is_read_by_the_word_model_never_by_the_pen_model(pen_reader):
+    reader, given = pen_reader
+    picture = np.asarray(page_of(["TAKE"]))
+    assert check_as_written(reader.read_word(picture))["as_written"] == "k"   # the stand-in word model's
+    reader.read_text(picture)
+    reader.weighing(picture)
+    assert given == []
+
+
+def test_without_a_pen_model_strokes_are_read_from_their_picture_as_before(rec, tmp_path):
+    from handwriting.recognize.reader import Recognizer
+
+    reader = Recognizer(rec.path, word_model=stand_in_word_model(tmp_path / "reads_k.keras", "k"), pen_model=None,
+                        runtime="keras")
+    assert reader.pen_model is None
+    reading = reader.read_word(strokes_word("LIL"))
+    assert (check_as_written(reading)["as_written"], reading.raw) == ("k", "K")
+
+
+def test_warming_traces_the_pen_model_before_the_first_reading(rec, tmp_path):
+    from handwriting.recognize.reader import Recognizer
+
+    reader = Recognizer(rec.path, word_model=None, pen_model=untrained_pen_model(tmp_path / "pen.keras"),
+                        runtime="keras")
+    call = reader.pen_model.predict.function
+    assert call.experimental_get_tracing_count() == 0
+    reader.warm()
+    assert call.experimental_get_tracing_count() == 1
+    reader.read_word(strokes_word("LIL"))
+    assert call.experimental_get_tracing_count() == 1   # no tracing at the first reading
+
+
+def test_letters_read_behind_the_pen_are_still_placed_left_to_right():
+    """"ties" written, the pen goes back to dot the i and cross the t: a pen model that reads the s
+    only there, at the trajectory's end, reads it behind the letters before it. The letters' boxes
+    still go left to right over the ink, side by side, in the order of the text."""
+    from handwriting.words.line import line_ink
+    from handwriting.words.model import BLANK, CHARSET, HEIGHT, WIDTH, fold_case, log_softmax
+    from handwriting.words.pen import FRAMES, pen_input
+    from handwriting.words.placement import place_letters
+    from handwriting.words.reading import StripView
+    from handwriting.words.segment import stroke_line, word_strokes
+
+    ties = [[[0, 0], [0, 100]], [[60, 40], [60, 100]],                                   # t's stem, i's stem
+            [[100, 75], [150, 75], [140, 50], [115, 45], [100, 65], [110, 95], [150, 100]],  # e
+            [[210, 45], [180, 50], [185, 70], [205, 80], [200, 100], [175, 98]],         # s
+            [[60, 15], [62, 16]], [[-25, 30], [25, 30]]]                                  # the i's dot, the t's bar
+    page, pieces = word_strokes(ties)
+    line = stroke_line(page, pieces)
+    given = pen_input([path for p in pieces for _, path in p.paths])  # one stroke per piece, in order
+    xs = given.column_x()
+    t, s = 0, given.columns - 1
+    i = next(c for c in range(given.columns) if xs[c] > xs[t] + 30)
+    e = next(c for c in range(given.columns) if xs[c] > xs[i] + 40)
+    assert xs[s] < xs[i] < xs[e]                      # the s's column is behind the i's
+    z = np.full((FRAMES, len(CHARSET) + 1), -9.0)
+    z[:, BLANK] = 0.0
+    for c, column in zip("ties", (t, i, e, s)):
+        z[column, BLANK], z[column, CHARSET.index(c) + 1] = -9.0, 0.0
+    cased = log_softmax(z)
+    view = StripView(np.zeros((HEIGHT, WIDTH), np.uint8), fold_case(cased), xs, given.columns,
+                     line_ink(page, line), cased)
+    assert view.written == "ties"
+    boxes = [placed.box for placed in place_letters(line, view, "TIES")]
+    check_side_by_side(boxes, min(p.left for p in line.pieces), max(p.right for p in line.pieces))
 
 
 # ------------------------------------------------------------------------------ lexicon (no model)

@@ -309,9 +309,33 @@ def test_held_out_labs_stay_out_of_every_file_and_their_words_are_the_test(tmp_p
     assert pairs(train) == pairs(split(words)[0] + split(letters[:-len(CHARSET)])[0])
     assert pairs(test) == pairs(split(words)[1] + split(letters)[1])
     assert read_records([words_file])[1] == []                                                    # nothing held out
+    assert read_records(words_file, held, check_words) == read_records([words_file], held, check_words)  # one spec
     bad = write_json(tmp_path / "bad.json", words[:2] + [dict(words[2], label="t e a")])
     with pytest.raises(ValueError, match=r"bad\.json: word 2 \(writer 'unipen:aa/aa0'\): label 't e a'"):
         read_records([words_file, bad], held, check_words)   # checked before any record is held out, named by file
+
+
+def test_real_words_split_into_writers_and_texts_never_seen_and_words_to_train_on():
+    """The capitals model's held-out words (`held_out`): a word is a test word when its writer's fold
+    *and* its text's fold are held out, trains when neither is, and is dropped otherwise, so no
+    test word's writer or text trains the model."""
+    from handwriting.words.train import split_real_words, text_fold, writer_folds
+
+    texts = ("TAKE", "KITE", "LATE", "TEA", "ALE", "TILE")   # text folds of 2: 1, 0, 1, 0, 1, 0
+    words = real_words(labs=("aa", "bb"), writers_per_lab=3, texts=texts)
+    # Each lab's writers dealt into the folds in turn: every fold holds writers of every lab.
+    assert writer_folds(words, 2) == {"unipen:aa/aa0": 0, "unipen:aa/aa1": 1, "unipen:aa/aa2": 0,
+                                      "unipen:bb/bb0": 0, "unipen:bb/bb1": 1, "unipen:bb/bb2": 0}
+    fold_of = {t: text_fold(t, 2) for t in texts}
+    assert sorted(fold_of.values()) == [0, 0, 0, 1, 1, 1]
+    held_writers = {"unipen:aa/aa0", "unipen:aa/aa2", "unipen:bb/bb0", "unipen:bb/bb2"}
+    train, test = split_real_words(words, 2, (0, 0))
+    assert test == [w for w in words if w["writer"] in held_writers and fold_of[w["label"]] == 0]
+    assert train == [w for w in words if w["writer"] not in held_writers and fold_of[w["label"]] == 1]
+    assert len(test) == 4 * 3 and len(train) == 2 * 3       # the other 18 words have one of the two held out
+    assert not {w["writer"] for w in train} & {w["writer"] for w in test}
+    assert not {w["label"] for w in train} & {w["label"] for w in test}
+    assert split_real_words(words, 2, (1, 1)) == (test, train)   # of two folds, the other pair swaps them
 
 
 # ------------------------------------------------------------------------------ training and loading
@@ -378,7 +402,7 @@ def test_a_trained_word_model_saves_with_its_card_and_loads_without_custom_code(
     with pytest.raises(ValueError, match="test_words or real_words"):
         train_words(config)
     config.test_words, config.held_out_labs = None, ("aa", "bb", "lav")  # every lab held out
-    with pytest.raises(ValueError, match="no word is left to train on once the labs aa, bb, lav are held out"):
+    with pytest.raises(ValueError, match="no word is left to train on once the labs aa, bb, lav "):
         train_words(config)
     write_json(tmp_path / "real_words.json", words[:3] + [dict(words[3], label="Ta ke")])
     with pytest.raises(ValueError, match=r"real_words.json: word 3 \(writer 'unipen:aa/aa0'\): label 'Ta ke'"):
@@ -401,3 +425,45 @@ def test_a_pen_letter_label_of_more_or_fewer_than_one_letter_is_refused(label):
     records[3] = dict(records[3], label=label)
     with pytest.raises(ValueError, match=r"pen letter 3 .* is not one letter A-Z or a-z"):
         composed_words(5, pen_letters=records)
+
+
+CAPITAL_TEXTS = ("TAKE", "KITE", "LATE", "TEA", "ALE", "TILE")
+
+
+def test_a_capitals_model_refuses_words_in_lower_case_before_training(tmp_path, monkeypatch):
+    from handwriting.words import train
+
+    words_file = write_json(tmp_path / "words.json", real_words(labs=("aa",), writers_per_lab=1,
+                                                                texts=("TAKE", "Kite", "tea")))
+    monkeypatch.setattr(train, "run_loop", lambda *args, **kwargs: pytest.fail("it trained"))
+    config = train.WordTrainConfig(letters=["synthetic:520"], words=40, epochs=1, words_per_epoch=64,
+                                   validation_words=10, real_words=words_file, real_copies=1, paper_share=0.0,
+                                   cased=False, model_path=str(tmp_path / "capitals.keras"))
+    with pytest.raises(ValueError, match=r"cased=False reads capitals only, but 'Kite' is not in capitals"):
+        train.train_words(config, log=lambda _: None)
+    assert not list(tmp_path.glob("capitals.*"))              # no model, no card
+
+
+def test_a_capitals_model_has_27_classes_and_holds_out_a_writer_fold_and_a_text_fold(tmp_path):
+    """A tiny `cased=False` training, with the capitals model's real words held out by writer and
+    text (`held_out`): an A-Z model, trained on the words split_real_words leaves it, its card reading
+    the others."""
+    from handwriting.words.model import WordModel
+    from handwriting.words.train import WordTrainConfig, split_real_words, train_words
+
+    words = real_words(labs=("aa", "bb"), writers_per_lab=3, texts=CAPITAL_TEXTS)
+    words_file = write_json(tmp_path / "words.json", words)
+    out = tmp_path / "capitals.keras"
+    _, card = train_words(WordTrainConfig(letters=["synthetic:520"], words=200, epochs=1, words_per_epoch=64,
+                                          validation_words=10, real_words=words_file, folds=2, held_out=(0, 0),
+                                          real_copies=1, paper_share=0.0, cased=False, model_path=str(out)),
+                          log=lambda _: None)
+    model = WordModel(out)
+    assert not model.cased and model.log_probs(np.zeros((2, HEIGHT, WIDTH), np.uint8)).shape == (2, FRAMES, 27)
+    assert card["params"]["cased"] is False and card["params"]["held_out"] == [0, 0] and card["params"]["folds"] == 2
+    train, test = split_real_words(words, 2, (0, 0))
+    real = next(d for d in card["data"] if d["name"].startswith("real pen-written words"))
+    assert real["count"] == len(train)                        # one redrawing each, none on paper
+    [(key, numbers)] = [(k, v) for k, v in card["metrics"].items() if k.startswith("real pen-written words")]
+    assert "writers and texts it never saw (writer fold 0, text fold 0 of 2), capitals, drawn on paper" in key
+    assert numbers["count"] == len(test)

@@ -26,7 +26,7 @@ from handwriting.app.dashboard.visitor import VisitorIdentity, admin_token
 from handwriting.app.dashboard.word import WordTab
 from handwriting.app.store import Store, StoreError
 from handwriting.cards import load_card
-from handwriting.paths import default_model_path, default_word_model_path
+from handwriting.paths import default_model_path, default_pen_model_path, default_word_model_path
 
 TITLES = ("Draw", "Upload", "Word", "History", "Model")
 HISTORY = TITLES.index("History")
@@ -43,7 +43,7 @@ def database_shown(store: Store) -> str:
 class App:
     def __init__(self, store: Store, loader: RecognizerLoader, card: dict, model_path: Path | None = None,
                  lexicon="builtin", word_card: dict | None = None, word_model_path: Path | None = None,
-                 token: str | None = None):
+                 token: str | None = None, pen_card: dict | None = None, pen_model_path: Path | None = None):
         # The tabs use services.store: this page's visitor's rows only, or every row for the teacher.
         self.visitor = VisitorIdentity(store, self._identified, token)
         self.services = Services(self.visitor.store, loader, lexicon)
@@ -54,7 +54,7 @@ class App:
         self.upload = UploadTab(self.services)
         self.word = WordTab(self.services)
         self.history = HistoryTab(self.services)
-        self.model = ModelTab(card, model_path, database_shown(store), word_card, word_model_path)
+        self.model = ModelTab(card, model_path, database_shown(store), word_card, word_model_path, pen_card, pen_model_path)
         self.tabs = widgets.Tab(children=[self.draw.widget, self.upload.widget, self.word.widget,
                                           self.history.widget, self.model.widget], titles=TITLES)
         self.tabs.add_class("hw-tabs")
@@ -136,10 +136,13 @@ def build_app(db: str | Path | None = None, model: str | Path | None = None, rec
             return Fatal(f"The predictions database cannot be used: {exc}")
     word_model_path = default_word_model_path()
     word_card = load_card(word_model_path) if word_model_path.is_file() else None
+    pen_model_path = default_pen_model_path()
+    pen_card = load_card(pen_model_path) if pen_model_path.is_file() else None
     if recognizer is not None:
         loader = RecognizerLoader(lambda: recognizer)
         card = getattr(recognizer, "card", None) or load_card(model_path)
         word_card = getattr(recognizer, "word_card", word_card)
+        pen_card = getattr(recognizer, "pen_card", pen_card)
     else:
         def load():
             if not model_path.is_file():
@@ -150,7 +153,7 @@ def build_app(db: str | Path | None = None, model: str | Path | None = None, rec
         loader = RecognizerLoader(load)
         card = load_card(model_path) if model_path.is_file() else {"version": "no model"}
     app = App(store, loader, card, model_path, lexicon, word_card, word_model_path,
-              token if token is not None else admin_token())
+              token if token is not None else admin_token(), pen_card, pen_model_path)
     if warm if warm is not None else os.environ.get("VOILA_PREHEAT") == "True":
         app.warm()
     return app

@@ -55,8 +55,14 @@ def card_html(card: dict, model_path: Path | None = None, database: str | None =
     return "".join(parts)
 
 
-def word_card_html(card: dict, model_path: Path | None = None) -> str:
-    """The word model's card as HTML: what it is, what it learned from, how many words it reads."""
+WORD_MODEL = ("Word model", "Reads a whole line of a picture without cutting it into letters; the Word tab weighs its "
+              "readings against the letter model's cuts.")
+PEN_MODEL = ("Pen model", "Reads a word drawn on the Word pad from the pen's path, in the order it was written.")
+
+
+def word_card_html(card: dict, model_path: Path | None = None, about: tuple[str, str] = WORD_MODEL) -> str:
+    """A word model's card as HTML (`about`: its title and what it does): what it is, what it learned
+    from, how many words it reads."""
     rows = [("Version", card.get("version", "?")), ("Model file", model_path.name if model_path else card.get("model_file", "?")),
             ("Reads", card.get("task", "?"))]
     summary = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows)
@@ -66,9 +72,8 @@ def word_card_html(card: dict, model_path: Path | None = None) -> str:
                       f"<td class='hw-num'>{_pct(m['accuracy'])}</td></tr>"
                       for name, m in (card.get("metrics") or {}).items() if isinstance(m, dict) and "accuracy" in m)
     parts = [f'<div class="hw-card-page hw-word-card" data-version="{esc(card.get("version", ""))}">',
-             '<h3 class="hw-h3">Word model</h3>',
-             note_html("Reads a whole line without cutting it into letters; the Word tab weighs its readings "
-                       "against the letter model's cuts."),
+             f'<h3 class="hw-h3">{esc(about[0])}</h3>',
+             note_html(about[1]),
              f'<table class="hw-table hw-kv">{summary}</table>']
     if data:
         parts.append('<h3 class="hw-h3">It learnt from</h3>'
@@ -82,10 +87,13 @@ def word_card_html(card: dict, model_path: Path | None = None) -> str:
 
 class ModelTab:
     def __init__(self, card: dict, model_path: Path | None = None, database: str | None = None,
-                 word_card: dict | None = None, word_model_path: Path | None = None):
+                 word_card: dict | None = None, word_model_path: Path | None = None,
+                 pen_card: dict | None = None, pen_model_path: Path | None = None):
         html = card_html(card, model_path, database)
         if word_card:
             html += word_card_html(word_card, word_model_path)
+        if pen_card:
+            html += word_card_html(pen_card, pen_model_path, PEN_MODEL)
         self.widget = widgets.HTML(html)
         self.widget.add_class("hw-tab")
         self.widget.add_class("hw-model")

@@ -1,6 +1,6 @@
 """The Word tab: a wide pad (or a picture) for a word written any way (capitals, lower case,
 joined-up); shows the word as written, its A-Z reading with the lexicon's correction beside it, the
-word model's most probable readings, the line as the word model saw it, and the letters found, in
+word model's (or, for pen strokes, the pen model's) most probable readings, the line as it saw it, and the letters found, in
 boxes, each with what the model saw. Like the Draw tab, a drawn word is one database row, updated as
 it grows.
 
@@ -26,7 +26,8 @@ from handwriting.imaging.paper import draw_word
 PAD_WIDTH, PAD_HEIGHT = 840, 240
 PEN_WIDTH = 10
 HINT = ("Write a word on the wide pad, any way you write: in capitals, in lower case or joined-up. "
-        "Or choose a picture of one. The reading updates each time you lift the pen.")
+        "The reading updates each time you lift the pen. Or choose a picture of a word in capitals "
+        "(pictures of lower-case words are not read yet).")
 TOO_SMALL = "Too small to be a word (a tap or a dot): write a word on the pad. Undo or Clear removes it."
 
 
@@ -82,7 +83,8 @@ def alternatives_html(reading, shown: str) -> str:
                     f'<span class="hw-bar-letter">{esc(text)}</span><span class="hw-bar-track">'
                     f'<span class="{cls}" style="width:{100 * p / best:.1f}%"></span></span>'
                     f'<span class="hw-bar-value">{esc(probability_text(p))}</span></div>')
-    return (f'<div class="hw-word-alts"><div class="hw-muted">the word model\'s most probable readings</div>'
+    model = "pen model" if reading.read_from == "pen" else "word model"
+    return (f'<div class="hw-word-alts"><div class="hw-muted">the {model}\'s most probable readings</div>'
             f'<div class="hw-bars" aria-label="top {len(rows)} readings">{"".join(rows)}</div></div>')
 
 
@@ -91,10 +93,11 @@ def strip_html(reading) -> str:
     if reading.strip is None:
         return ""
     height, width = reading.strip.shape
-    image = img_tag(to_png(reading.strip), "hw-model-view hw-strip-view", "the line as the word model sees it",
-                    2 * width, 2 * height)
-    return (f'<figure class="hw-figure hw-boxes hw-strip" data-strip-text="{esc(reading.strip_text)}">{image}'
-            f'<figcaption>the line as the word model sees it ({height} × {width}); reading along the line alone, '
+    seen = ("the pen's path as the pen model reads it (its resampled points)" if reading.read_from == "pen"
+            else f"the line as the word model sees it ({height} × {width})")
+    image = img_tag(to_png(reading.strip), "hw-model-view hw-strip-view", seen, 2 * width, 2 * height)
+    return (f'<figure class="hw-figure hw-boxes hw-strip" data-strip-text="{esc(reading.strip_text)}" '
+            f'data-read-from="{esc(reading.read_from)}">{image}<figcaption>{seen}; reading along it alone, '
             f'it reads <b>{esc(reading.strip_text) or "nothing"}</b></figcaption></figure>')
 
 
