@@ -17,7 +17,7 @@ from handwriting.paths import PROJECT_ROOT, models_dir
 from handwriting.words.train import WordTrainConfig
 
 CARDS = sorted(models_dir().glob("*.json"))
-CONFIGS = {"letters": TrainConfig, "words": WordTrainConfig}
+CONFIGS = {"letters": TrainConfig, "words": WordTrainConfig, "pen": WordTrainConfig}
 # A path from the file system's root: at the start of a text or after a space, quote, bracket,
 # "=" or ":" ("https://" is no path: its slash follows a slash).
 ABSOLUTE = re.compile(r"(?:^|[\s=\"'(\[,:])/(?!/)[\w.~-]")
@@ -36,7 +36,7 @@ def _strings(value):
 
 
 def test_there_are_shipped_cards():
-    assert {p.name for p in CARDS} >= {"handwriting.json", "words.json"}
+    assert {p.name for p in CARDS} >= {"handwriting.json", "words.json", "pen.json"}
 
 
 @pytest.mark.parametrize("path", CARDS, ids=lambda p: p.name)
