@@ -4,8 +4,8 @@ Where a word is drawn on the pad we have more than its picture: the pen's path, 
 written. Reading that path, as phones' handwriting keyboards do (Carbune et al., "Fast
 multi-language LSTM-based online handwriting recognition", 2020), tells apart what a picture fuses:
 joined-up letters, a loop that is an "e" or an "l", a dot that belongs to an "i". Trained on the same
-UNIPEN words, it reads unseen writers' lower-case words about twice as well as the strip model
-reads their pictures (docs/words.md).
+UNIPEN words, it reads unseen writers' lower-case words about twice as well as a strip model of
+any case reads their pictures (docs/words.md).
 
 The input is the trajectory resampled every STEP word heights (the ink box's height), as POINTS
 rows of (dx, dy, pen lifted before this point, height above the word's middle), zero rows after the
