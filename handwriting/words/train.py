@@ -197,7 +197,7 @@ def pen_words(records: list[dict], copies: int, seed: int = 0) -> tuple[np.ndarr
     return x, [w["label"] for w in words]
 
 
-def test_inputs(records: list[dict], reads: str) -> tuple[np.ndarray, list[str]]:
+def unseen_inputs(records: list[dict], reads: str) -> tuple[np.ndarray, list[str]]:
     """Real words never trained on, as the model reads them: drawn on paper and cut to their line
     (strips), or their trajectories as written (pen)."""
     if reads == "pen":
@@ -343,7 +343,7 @@ def train_words(config: WordTrainConfig, log=print, command: str | None = None):
     saved.save(out)
     metrics = {"composed words (other random letters)": {"count": len(vx), "accuracy": history["validation_exact"][-1]}}
     if config.test_words:
-        tx, ttexts = test_inputs(read_strokes_records(config.test_words), config.reads)
+        tx, ttexts = unseen_inputs(read_strokes_records(config.test_words), config.reads)
         score = read_exactly(tx, ttexts)
         name = Path(split_filters(config.test_words)[0]).name
         metrics[f"real pen-written words ({name}), {SEEN_AS[config.reads]}"] = {"count": len(tx), "accuracy": score}
@@ -353,7 +353,7 @@ def train_words(config: WordTrainConfig, log=print, command: str | None = None):
         for name, group in (("", without_labs(real_test, REPORTED_APART)), (" (random letter strings)", apart)):
             if not group:
                 continue
-            tx, ttexts = test_inputs(group, config.reads)
+            tx, ttexts = unseen_inputs(group, config.reads)
             labs = ", ".join(sorted({lab(w["writer"]) for w in group}))
             never = f"labs it never learnt from ({labs})" if config.held_out is None else \
                 f"writers and texts it never saw (writer fold {config.held_out[0]}, text fold {config.held_out[1]} " \

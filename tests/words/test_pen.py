@@ -145,14 +145,14 @@ def test_composed_trajectories_need_pen_letters_and_never_take_pictures():
 
 
 def test_real_words_become_distorted_trajectories_and_a_bad_one_is_named():
-    from handwriting.words.train import pen_words, test_inputs
+    from handwriting.words.train import pen_words, unseen_inputs
 
     words = real_words(labs=("aa",), writers_per_lab=1, texts=("take", "Kite", "LATE"))
     x, texts = pen_words(words, copies=2, seed=0)
     assert x.shape == (6, POINTS, FEATURES) and x.dtype == np.float16
     assert texts == ["take", "take", "Kite", "Kite", "LATE", "LATE"]       # the case kept
     assert not np.array_equal(x[0], x[1])                                   # each copy drawn otherwise
-    as_written, same = test_inputs(words, "pen")                            # the test: undistorted
+    as_written, same = unseen_inputs(words, "pen")                            # the test: undistorted
     assert same == ["take", "Kite", "LATE"]
     assert np.allclose(as_written[1], pen_input(words[1]["strokes"]).features, atol=1e-3)
     bad = [dict(w) for w in words]
