@@ -18,7 +18,10 @@ dropout seed state included), the optimizer's (its step, so the learning-rate sc
 the best weights so far and the loop's state (epochs done, early-stopping counter, best score,
 history). Started again with the same command, the loop restores it and goes on after the last
 completed epoch. Each epoch's data is a function of the seed and the epoch's number
-(`epoch_data(epoch)`), so a resumed run sees what an uninterrupted one would have seen.
+(`epoch_data(epoch)`), so a resumed run sees what an uninterrupted one would have seen. A backup
+is resumed only by the run that wrote it: each is signed with its run's settings (`run_key`, the
+training config), and one left by a run of other settings (a recipe changed since) is set aside
+and the run starts afresh, rather than going on from weights trained for something else.
 """
 
 from __future__ import annotations
@@ -98,18 +101,22 @@ class LoopResult:
 
 def run(strategy, model, optimizer, loss: Callable, epoch_data: Callable[[int], object], plan: Plan,
         backup: str | Path, validate: Callable[[object], dict] | None = None,
-        callbacks: list | None = None, log: Callable[[str], None] | None = None) -> LoopResult:
+        callbacks: list | None = None, log: Callable[[str], None] | None = None, run_key: str = "") -> LoopResult:
     """Train `model` (built, with `optimizer`, inside `strategy.scope()`) for `plan.epochs`.
 
     `loss(targets, outputs)` gives per-example losses; `epoch_data(epoch)` a `tf.data.Dataset` of
     global batches `(inputs, targets)` or `(inputs, targets, sample weights)`; `validate(model)`,
     called on every worker at each epoch's end, a dict of numbers (`plan.monitor` among them).
-    Keras callbacks get `on_epoch_end` with the epoch's logs, as under `fit`."""
+    Keras callbacks get `on_epoch_end` with the epoch's logs, as under `fit`. `run_key` (the
+    training's settings, as text) signs the backup: only a run with the same key resumes it."""
     import keras
     import tensorflow as tf
 
     task = task_of(strategy)
     folder = backup_dir_for(backup, task)
+    _set_aside_if_foreign(folder, run_key, log)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / KEY_FILE).write_text(run_key)  # before any checkpoint, so every checkpoint is signed
     replicas = strategy.num_replicas_in_sync
     with strategy.scope():
         optimizer.build(model.trainable_variables)
@@ -168,6 +175,26 @@ def run(strategy, model, optimizer, loss: Callable, epoch_data: Callable[[int], 
 
 def backup_dir_for(backup: str | Path, task: Task) -> Path:
     return Path(backup) / task.name
+
+
+KEY_FILE = "run-key.txt"             # beside the checkpoint: the settings of the run that wrote it
+
+
+def _set_aside_if_foreign(folder: Path, run_key: str, log: Callable[[str], None] | None) -> None:
+    """A backup written by a run of other settings (or by a version that signed none) is moved to
+    `<folder>.other-run` (replacing an older one there), so that this run starts afresh and the
+    other's weights are not lost to an overwrite."""
+    if not (folder / "checkpoint").exists():
+        return
+    key_file = folder / KEY_FILE
+    if key_file.is_file() and key_file.read_text() == run_key:
+        return
+    aside = folder.with_name(folder.name + ".other-run")
+    shutil.rmtree(aside, ignore_errors=True)
+    folder.rename(aside)
+    if log:
+        log(f"{folder} holds a backup of a training with other settings: not resumed, moved to {aside.name}; "
+            "starting afresh")
 
 
 def finish(backup: str | Path, task: Task) -> None:

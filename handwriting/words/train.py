@@ -25,6 +25,7 @@ onwards of one endless stream of shuffled passes over the composed words.
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 import time
@@ -330,7 +331,8 @@ def train_words(config: WordTrainConfig, log=print, command: str | None = None):
 
     done = run_loop(strategy, model, optimizer, ctc_loss, epoch_data,
                     Plan(config.epochs, monitor="validation_exact", accuracy=False), backup_dir(config.model_path),
-                    lambda _: {"validation_exact": read_exactly(vx, vtexts)}, log=log)
+                    lambda _: {"validation_exact": read_exactly(vx, vtexts)}, log=log,
+                    run_key=json.dumps(asdict(config), sort_keys=True, default=str))
     history = done.history
     out = Path(config.model_path)
     # Only the chief writes the model and its card; the others, to a scratch folder deleted at the end.
