@@ -3,6 +3,10 @@ line and field of anything malformed instead of returning part of a file."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -114,7 +118,7 @@ def corrupt(tmp_path, line: int, field: int, text: str, n: int = 4, name: str = 
     return write_text(tmp_path / name, "\n".join(",".join(r) for r in rows) + "\n")
 
 
-@pytest.mark.parametrize("text", ["0.5", "-1", "abc", "", " 5", "5 ", "1e2", "+3", "2\r5"])
+@pytest.mark.parametrize("text", ["0.5", "-1", "abc", "", " 5", "5 ", "1e2", "+3", "2\r5", "0007", "0000"])
 def test_a_field_that_is_not_an_integer_is_named(tmp_path, text):
     path = corrupt(tmp_path, line=3, field=101, text=text)
     with pytest.raises(DataError) as err:
@@ -158,6 +162,24 @@ def test_wrong_field_count_names_the_line(tmp_path):
     rows[4] += ",0"
     path = write_text(tmp_path / "long.csv", "\n".join(rows) + "\n")
     with pytest.raises(DataError, match=r"line 5 has 786 fields, expected 785"):
+        read_kaggle_csv(path)
+
+
+@pytest.mark.parametrize("change, fields", [("one field short", 784), ("one field more", 786),
+                                            ("a trailing comma", 786), ("two lines joined", 1570)])
+def test_a_line_one_field_off_names_its_count(tmp_path, change, fields):
+    """The field count is checked exactly, not just the number of separators of the file."""
+    rows = lines_of(*make_data(4))
+    if change == "one field short":
+        rows[2] = rows[2].rsplit(",", 1)[0]
+    elif change == "one field more":
+        rows[2] += ",7"
+    elif change == "a trailing comma":
+        rows[2] += ","
+    else:
+        rows[2:4] = [rows[2] + "," + rows[3]]
+    path = write_text(tmp_path / "off.csv", "\n".join(rows) + "\n")
+    with pytest.raises(DataError, match=rf"line 3 has {fields} fields, expected 785$"):
         read_kaggle_csv(path)
 
 
@@ -215,6 +237,21 @@ def test_error_far_into_a_file_is_raised_with_its_line_number(tmp_path, small_ch
         read_kaggle_csv(path)
     path = corrupt(tmp_path, line=77, field=300, text="256", n=150, name="range.csv")
     with pytest.raises(DataError, match=r"line 77, field 300 \(pixel 299\): 256 is out of range"):
+        read_kaggle_csv(path)
+
+
+@pytest.mark.parametrize("which", ["last line of the first chunk", "first line of the second chunk"])
+def test_a_bad_line_beside_a_chunk_boundary_gets_its_own_number(tmp_path, small_chunks, which):
+    """Line numbers carry over from chunk to chunk: a chunk ends after its last whole line."""
+    rows = [row.split(",") for row in lines_of(*make_data(12))]
+    text = "".join(",".join(r) + "\n" for r in rows)
+    first_chunk_lines = text[:kaggle_csv.CHUNK_BYTES].count("\n")
+    assert 2 <= first_chunk_lines < 10
+    line = first_chunk_lines + (which == "first line of the second chunk")
+    bad = "x" * len(rows[line - 1][1])          # as long as the field it replaces: same chunks
+    rows[line - 1][1] = bad
+    path = write_text(tmp_path / "bad.csv", "".join(",".join(r) + "\n" for r in rows))
+    with pytest.raises(DataError, match=rf"line {line}, field 2 \(pixel 1\): '{bad}' is not an integer"):
         read_kaggle_csv(path)
 
 
@@ -287,6 +324,15 @@ def test_fast_reader_agrees_with_the_plain_rules_on_damaged_files(tmp_path, smal
             np.testing.assert_array_equal(x2.reshape(len(x2), -1), expected[:, 1:])
         path.unlink()
     assert 50 < refused < 300     # both kinds of outcome were exercised
+
+
+def test_importing_the_reader_does_not_import_numba():
+    """numba (over 100 MB of memory) loads on the first read only: the dashboard imports the data
+    package without ever reading a CSV."""
+    code = "import sys, handwriting.data.kaggle_csv, handwriting.data.formats; print('numba' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[2])
+    assert out.stdout.strip() == "False"
 
 
 # --- writing --------------------------------------------------------------------------------
