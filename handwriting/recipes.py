@@ -46,7 +46,7 @@ from pathlib import Path
 
 import numpy as np
 
-from handwriting.data.dataset import Dataset
+from handwriting.data.dataset import Rows
 from handwriting.data.not_letters import NOT_A_LETTER
 from handwriting.letters.train import (MADE_LICENCE, ExtraPictures, PictureMaker, TrainConfig, TrainResult,
                                        describe_sources, train)
@@ -78,7 +78,7 @@ def unipen_letters() -> str:
 def word_piece_maker(share: float) -> PictureMaker:
     """Makes `share` times as many candidates as there are training letters, cut from words
     composed of them (`handwriting.words.pieces`): half letters cut from words, half not-letters."""
-    def make(letters: Dataset, seed: int) -> ExtraPictures:
+    def make(letters: Rows, seed: int) -> ExtraPictures:
         images, labels = pieces.word_pieces(letters.x, letters.y, round(share * len(letters)), seed)
         return ExtraPictures("word pieces (handwriting.words.pieces: candidate cuts of words composed of the "
                              "letters above, letters and not-letters)", images, labels, MADE_LICENCE)

@@ -1,7 +1,8 @@
-"""Loaders: every supported source -> one `Dataset`.
+"""Loaders: every supported source -> one `Dataset` (or, for training, several sources as `Rows`).
 
 Formats: the Kaggle A-Z CSV and EMNIST letters (gzip IDX), both cached once parsed as `.npy`
-files that later loads memory-map (training then streams their rows, `handwriting.letters.stream`),
+files that later loads memory-map (training then streams their rows, `handwriting.letters.stream`,
+through `load_rows`, which neither joins the sources nor copies the rows it keeps),
 a folder (or zip) of images with one sub-folder per letter, `.npz` with `x`/`y`, pen trajectories
 as JSON, and "synthetic" (the embedded default). `load` detects the format; every loader validates its input and raises
 `DataError` naming the file and line/record instead of returning part of a data set.
@@ -23,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from handwriting import LETTERS
-from handwriting.data.dataset import DataError, Dataset
+from handwriting.data.dataset import DataError, Dataset, Rows
 from handwriting.data.strokes_json import load_strokes_json, matches, split_filters
 from handwriting.imaging.ink import NoInkError
 from handwriting.imaging.letter import preprocess_image
@@ -72,7 +73,7 @@ def load(source: str | Path | list, limit: int | None = None, seed: int = 0,
     (any field of a strokes record) or `real_letters.npz?source=tessalonica_alfabet` (source, writer).
     """
     if isinstance(source, (list, tuple)):
-        return Dataset.concat([load(s, None, seed, pen_widths, cache, redraws) for s in source]).head(limit, seed)
+        return load_rows(source, limit, seed, pen_widths, cache, redraws).dataset()
     fmt = detect_format(source)
     if fmt == "synthetic":
         from handwriting.data.synthetic import generate
@@ -101,6 +102,15 @@ def load(source: str | Path | list, limit: int | None = None, seed: int = 0,
     if filters and not len(data):
         raise DataError(f"{source}: no samples match the selection")
     return data.head(limit, seed)
+
+
+def load_rows(source: str | Path | list, limit: int | None = None, seed: int = 0,
+              pen_widths: tuple[float, ...] = (DEFAULT_PEN_WIDTH,), cache: bool = True, redraws: int = 0) -> Rows:
+    """What `load` reads, as `Rows`: the sources of a list stay apart (a cached one memory-mapped)
+    and `limit` keeps row numbers, so no image is copied. What training streams from."""
+    if not isinstance(source, (list, tuple)):
+        return Rows.of([load(source, limit, seed, pen_widths, cache, redraws)])
+    return Rows.of([load(s, None, seed, pen_widths, cache, redraws) for s in source]).head(limit, seed)
 
 
 # --------------------------------------------------------------------------- the cache of parsed arrays

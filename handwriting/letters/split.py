@@ -11,11 +11,11 @@ from __future__ import annotations
 import numpy as np
 
 from handwriting import LETTERS
-from handwriting.data.dataset import Dataset
+from handwriting.data.dataset import Dataset, Rows
 from handwriting.imaging.redraw import original_source
 
 
-def split_by_group(data: Dataset, fraction: float = 0.1, seed: int = 0,
+def split_by_group(data: Dataset | Rows, fraction: float = 0.1, seed: int = 0,
                    ) -> tuple[np.ndarray, np.ndarray]:
     """Indices (train, validation) with about `fraction` of each source in validation.
 

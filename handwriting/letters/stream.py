@@ -3,12 +3,14 @@
 The training images come in parts (a cached Kaggle CSV or EMNIST set memory-mapped from its
 `.npy` file, the letters of other sources, the pictures made from them); `tf.data`'s
 `from_tensor_slices` would copy every part into one tensor, which is the whole set in memory once
-more (and a held-out split, a concatenation, each another copy). Here each epoch draws one
-shuffled order of the sample numbers (from the seed and the epoch alone, so the same seed gives the
-same batches), and each batch gathers only its own rows from the parts, its numbers sorted first,
-so that a memory-mapped part is read page by page in file order. So a process holds the batches in
-flight, the labels and weights (4 + 4 bytes a sample), and the pages of the mapped files the
-kernel keeps, which it can drop again: far less than a copy of the images.
+more (and a held-out split, a concatenation, each another copy). Here a part may name the rows
+it takes from its images, so that the training writers of a source are row numbers, not a new
+array (`handwriting.data.dataset.Rows`, what `handwriting.letters.train` streams). Each epoch draws
+one shuffled order of the sample numbers (from the seed and the epoch alone, so the same seed gives
+the same batches), and each batch gathers only its own rows from the parts, its numbers sorted
+first, so that a memory-mapped part is read page by page in file order. So a process holds the
+batches in flight, the labels, weights and row numbers (4 + 4 + 8 bytes a sample), and the pages of
+the mapped files the kernel keeps, which it can drop again: far less than a copy of the images.
 
 Batches are what training wants: float32 images 0-255, target distributions (one-hot; uniform for
 the label -1, a picture that is no letter) and sample weights, augmented in the pipeline if asked.
@@ -18,25 +20,39 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 
 from handwriting import LETTERS
 from handwriting.letters.augment import Augmentation, augment_batch
 
-Part = tuple[np.ndarray, np.ndarray, np.ndarray]   # images uint8 N x 28 x 28, labels (-1 = none), weights
+
+class Part(NamedTuple):
+    """Samples of one array of images: its rows `rows` (all of them, in order, when None), each
+    with its label (-1: no letter) and weight. A plain (images, labels, weights) tuple is a Part too."""
+    images: np.ndarray   # uint8 N x 28 x 28, memory-mapped or not
+    labels: np.ndarray
+    weights: np.ndarray
+    rows: np.ndarray | None = None
 
 
-def _checked(parts: Sequence[Part]) -> list[Part]:
+def _checked(parts: Sequence[Part | tuple]) -> list[Part]:
     """The parts with labels as int32 and weights as float32 (small copies; images untouched)."""
     checked = []
-    for number, (x, y, w) in enumerate(parts):
+    for number, part in enumerate(parts):
+        x, y, w, rows = Part(*part)
         if x.ndim != 3 or x.shape[1:] != (28, 28) or x.dtype != np.uint8:
             raise ValueError(f"part {number}: images must be uint8 N x 28 x 28, got {x.dtype} {x.shape}")
-        if np.shape(y) != (len(x),) or np.shape(w) != (len(x),):
-            raise ValueError(f"part {number}: {len(x)} images but labels {np.shape(y)} and weights {np.shape(w)}")
-        checked.append((x, np.asarray(y, np.int32), np.asarray(w, np.float32)))
-    if not checked or not sum(len(y) for _, y, _ in checked):
+        if rows is not None:
+            rows = np.asarray(rows, np.int64)
+            if len(rows) and (rows.min() < 0 or rows.max() >= len(x)):
+                raise ValueError(f"part {number}: row numbers must be within 0-{len(x) - 1}")
+        count = len(x) if rows is None else len(rows)
+        if np.shape(y) != (count,) or np.shape(w) != (count,):
+            raise ValueError(f"part {number}: {count} images but labels {np.shape(y)} and weights {np.shape(w)}")
+        checked.append(Part(x, np.asarray(y, np.int32), np.asarray(w, np.float32), rows))
+    if not checked or not sum(len(p.labels) for p in checked):
         raise ValueError("no images to train on")
     return checked
 
@@ -48,21 +64,22 @@ def epoch_order(total: int, seed: int, epoch: int, shuffle: bool) -> np.ndarray:
     return np.random.default_rng([seed, epoch]).permutation(total)
 
 
-def gather(parts: Sequence[Part], starts: np.ndarray, numbers: np.ndarray) -> Part:
+def gather(parts: Sequence[Part], starts: np.ndarray, numbers: np.ndarray
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Images, labels and weights of the given sample numbers (ascending), part by part."""
     images = np.empty((len(numbers), 28, 28), np.uint8)
     labels = np.empty(len(numbers), np.int32)
     weights = np.empty(len(numbers), np.float32)
     cuts = np.searchsorted(numbers, starts)
-    for (x, y, w), start, lo, hi in zip(parts, starts, cuts[:-1], cuts[1:]):
+    for (x, y, w, rows), start, lo, hi in zip(parts, starts, cuts[:-1], cuts[1:]):
         if lo < hi:
-            rows = numbers[lo:hi] - start
-            np.take(x, rows, axis=0, out=images[lo:hi])
-            labels[lo:hi], weights[lo:hi] = y[rows], w[rows]
+            taken = numbers[lo:hi] - start
+            np.take(x, taken if rows is None else rows[taken], axis=0, out=images[lo:hi])
+            labels[lo:hi], weights[lo:hi] = y[taken], w[taken]
     return images, labels, weights
 
 
-def batches(parts: Sequence[Part], batch_size: int, augmentation: Augmentation | None, seed: int,
+def batches(parts: Sequence[Part | tuple], batch_size: int, augmentation: Augmentation | None, seed: int,
             shuffle: bool, epoch: int = 0):
     """A `tf.data.Dataset` of (float32 images, N x 26 targets, weights) batches over `parts`.
 
@@ -73,7 +90,7 @@ def batches(parts: Sequence[Part], batch_size: int, augmentation: Augmentation |
     import tensorflow as tf
 
     parts = _checked(parts)
-    sizes = [len(y) for _, y, _ in parts]
+    sizes = [len(p.labels) for p in parts]
     starts = np.concatenate([[0], np.cumsum(sizes)])
     total = int(starts[-1])
     steps = -(-total // batch_size)

@@ -3,7 +3,10 @@
 It loads the named sources, holds whole writers out for validation (early stopping and the
 uncertainty threshold), trains the CNN with augmentation in the input pipeline, and saves the
 model as Keras' native `.keras` with its model card. It never writes the shipped model unless
-asked to by path.
+asked to by path. The training letters are streamed from the sources' own arrays
+(`handwriting.data.dataset.Rows`, `handwriting.letters.stream`): neither the sources nor the
+training writers are copied into one array, so a cached Kaggle CSV or EMNIST set stays
+memory-mapped; only the validation writers are copied out.
 
 It trains through `handwriting.letters.loop` on one device or many (`strategy`: `one`, `mirrored`,
 `multiworker` via TF_CONFIG; docs/training.md). `batch_size` is per replica: the global batch is
@@ -14,6 +17,7 @@ Only the chief writes the model and its card. A killed run started again with th
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 from dataclasses import asdict, dataclass, field, fields
@@ -24,8 +28,8 @@ import numpy as np
 
 from handwriting import LETTERS
 from handwriting.cards import LETTER_TASK, new_card, save_card
-from handwriting.data.dataset import Dataset
-from handwriting.data.formats import load
+from handwriting.data.dataset import Dataset, Rows
+from handwriting.data.formats import load, load_rows
 from handwriting.data.not_letters import NOT_A_LETTER, from_letters
 from handwriting.data.shared import UNIPEN_LICENCE
 from handwriting.data.synthetic import LICENCE as SYNTHETIC_LICENCE
@@ -36,7 +40,7 @@ from handwriting.letters.evaluate import batched, calibrate_threshold, evaluate,
 from handwriting.letters.loop import LEARNING_RATE_RULE, Plan, backup_dir, finish, make_strategy
 from handwriting.letters.loop import run as run_loop
 from handwriting.letters.split import class_weights, split_by_group
-from handwriting.letters.stream import batches
+from handwriting.letters.stream import Part, batches
 from handwriting.paths import local_models_dir
 
 LICENCES = {"synthetic": SYNTHETIC_LICENCE, "unipen": UNIPEN_LICENCE}  # for sources that carry none
@@ -110,7 +114,7 @@ def _licence(source: str) -> str:
     return "as stated by the data's owner"
 
 
-def describe_sources(data: Dataset) -> list[dict]:
+def describe_sources(data: Dataset | Rows) -> list[dict]:
     names, counts = np.unique(data.source, return_counts=True)
     return [{"name": str(n), "count": int(c), "licence": data.licences.get(str(n), _licence(str(n)))}
             for n, c in zip(names, counts)]
@@ -141,34 +145,35 @@ class ExtraPictures:
 
 
 # Makes extra pictures from the training letters (after the validation writers are held out) and
-# the seed: e.g. word pieces composed of them (`handwriting.recipes`).
-PictureMaker = Callable[[Dataset, int], ExtraPictures]
+# the seed: e.g. word pieces composed of them (`handwriting.recipes`). The letters are `Rows`: their
+# `x[i]`, `y`, `source`, `writer` and length as a `Dataset`'s, the images read when indexed.
+PictureMaker = Callable[[Rows, int], ExtraPictures]
 
 
-def _training_arrays(data: Dataset, config: TrainConfig, extras: Sequence[ExtraPictures]
-                     ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """The training parts for `handwriting.letters.stream.batches`, none copied: (images, labels
-    (-1 = not a letter), per-sample weights) of the letters (weighted against letter imbalance), then
-    of each set of extra pictures (counting as much as a letter written alone)."""
-    weights = np.ones(len(data), np.float32)
+def _training_parts(letters: Rows, config: TrainConfig, extras: Sequence[ExtraPictures]) -> list[Part]:
+    """The training parts for `handwriting.letters.stream.batches`, none copied: the rows taken from
+    each source's images with their labels and weights (against letter imbalance), then each set of
+    extra pictures (counting as much as a letter written alone; label -1: not a letter)."""
+    weights = np.ones(len(letters), np.float32)
     if config.balance:
-        table = class_weights(data.y)
-        weights = np.array([table.get(label, 0.0) for label in range(len(LETTERS))], np.float32)[data.y]
-    return [(data.x, data.y.astype(np.int32), weights),
-            *((e.images, e.labels.astype(np.int32), np.ones(len(e), np.float32)) for e in extras)]
+        table = class_weights(letters.y)
+        weights = np.array([table.get(label, 0.0) for label in range(len(LETTERS))], np.float32)[letters.y]
+    labels = letters.y.astype(np.int32)
+    return [*(Part(images, labels[where], weights[where], rows) for images, rows, where in letters.runs()),
+            *(Part(e.images, e.labels.astype(np.int32), np.ones(len(e), np.float32)) for e in extras)]
 
 
-def _made_from_training(data: Dataset, config: TrainConfig, extras: Sequence[ExtraPictures | PictureMaker]
+def _made_from_training(letters: Rows, config: TrainConfig, extras: Sequence[ExtraPictures | PictureMaker]
                         ) -> list[ExtraPictures]:
     """The extra pictures, in order: the config's not-letters, then `extras`, the makers among them
     given the training letters (after the validation writers are held out) and the seed."""
     made = []
     if config.not_letters > 0:
-        doubts = from_letters(data.x, round(config.not_letters * len(data)), config.seed).images
+        doubts = from_letters(letters.x, round(config.not_letters * len(letters)), config.seed).images
         made.append(ExtraPictures("not-letters (handwriting.data.not_letters: pairs of the letters above read as one)",
                                   doubts, np.full(len(doubts), NOT_A_LETTER, np.int32), MADE_LICENCE))
     for extra in extras:
-        made.append(extra if isinstance(extra, ExtraPictures) else extra(data, config.seed))
+        made.append(extra if isinstance(extra, ExtraPictures) else extra(letters, config.seed))
     return made
 
 
@@ -202,13 +207,16 @@ def train(config: TrainConfig, data: Dataset | None = None, validation: Dataset 
     # pipeline's random augmentation depends on thread timing); no slower here on CPU.
     tf.config.experimental.enable_op_determinism()
     if data is None:
-        data = load(config.data, limit=config.limit, seed=config.seed, pen_widths=config.pen_widths,
-                    redraws=config.redraws)
+        letters = load_rows(config.data, limit=config.limit, seed=config.seed, pen_widths=config.pen_widths,
+                            redraws=config.redraws)
+    else:
+        letters = Rows.of([data])
     if validation is None and config.validation:
         validation = load(config.validation, seed=config.seed, pen_widths=config.pen_widths)
     if validation is None:
-        train_idx, val_idx = split_by_group(data, config.validation_fraction, config.seed)
-        data, validation = data[train_idx], data[val_idx]
+        train_idx, val_idx = split_by_group(letters, config.validation_fraction, config.seed)
+        # The training writers stay row numbers of the sources; the validation writers (a few) are copied.
+        letters, validation = letters[train_idx], letters[val_idx].dataset()
         # Validate (stop, calibrate the threshold) on letters as written, not on redrawn copies.
         validation = validation[~is_redrawn(validation.source)]
     global_batch = config.batch_size * strategy.num_replicas_in_sync
@@ -219,13 +227,13 @@ def train(config: TrainConfig, data: Dataset | None = None, validation: Dataset 
                 model = next(layer for layer in model.layers if isinstance(layer, keras.Model))
         else:
             model = build_model(width=config.width, dense=config.dense)
-        steps = max(1, int(np.ceil(len(data) / global_batch))) * config.epochs
+        steps = max(1, int(np.ceil(len(letters) / global_batch))) * config.epochs
         schedule = keras.optimizers.schedules.CosineDecay(config.learning_rate, steps, alpha=0.05)
         optimizer = keras.optimizers.Adam(schedule)
 
     model_path = Path(config.model_path)
-    made = _made_from_training(data, config, extras)
-    training = _training_arrays(data, config, made)
+    made = _made_from_training(letters, config, extras)
+    training = _training_parts(letters, config, made)
     augmentation = Augmentation() if config.augment else None
 
     def epoch_data(epoch: int):
@@ -246,7 +254,8 @@ def train(config: TrainConfig, data: Dataset | None = None, validation: Dataset 
     say = print if verbose else None
     backups = backup_dir(model_path)
     done = run_loop(strategy, model, optimizer, keras.losses.categorical_crossentropy, epoch_data,
-                    Plan(config.epochs, config.patience, config.restore_best), backups, validate, callbacks, say)
+                    Plan(config.epochs, config.patience, config.restore_best), backups, validate, callbacks, say,
+                    run_key=json.dumps(asdict(config), sort_keys=True, default=str))
     weights = model.get_weights()
     model = keras.models.clone_model(model)  # plain variables, outside the strategy, without the optimizer
     model.set_weights(weights)
@@ -265,12 +274,12 @@ def train(config: TrainConfig, data: Dataset | None = None, validation: Dataset 
     val_acc = history.get("val_accuracy", [0])
     card = new_card(
         "letters", LETTER_TASK, command,
-        data=describe_sources(data) + [extra.card_row() for extra in made],
+        data=describe_sources(letters) + [extra.card_row() for extra in made],
         validation=describe_sources(validation),
         params=config.to_dict(),
         training={
             "seconds": round(seconds, 1),
-            "images_per_second": round(len(data) * epochs_run / seconds),
+            "images_per_second": round(len(letters) * epochs_run / seconds),
             "epochs_run": epochs_run,
             "best_epoch": int(np.argmax(val_acc)) + 1,
             "strategy": config.strategy,

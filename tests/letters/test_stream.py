@@ -1,5 +1,6 @@
 """Streaming batches: what `from_tensor_slices` of the joined arrays gave, read part by part from
-the arrays themselves (memory-mapped ones stay on disk), the same for the same seed."""
+the arrays themselves (memory-mapped ones stay on disk; a part may name the rows it takes), the same
+for the same seed; and `Rows`, the data sets training streams from, taken as one without a copy."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import textwrap
 import numpy as np
 import pytest
 
-from handwriting.letters.stream import batches, epoch_order
+from handwriting.data.dataset import DataError, Dataset, Rows
+from handwriting.letters.stream import Part, batches, epoch_order
 
 
 def make_parts(seed: int = 0):
@@ -90,6 +92,57 @@ def test_epoch_order_is_a_permutation_and_plain_order_without_shuffle():
     np.testing.assert_array_equal(epoch_order(10, 1, 4, shuffle=False), np.arange(10))
 
 
+def test_a_part_naming_its_rows_serves_what_a_copy_of_those_rows_would():
+    before, middle, part = make_parts()
+    x, y, w = part
+    rows = np.sort(np.random.default_rng(1).choice(len(x), 40, replace=False))
+    for shuffle in (False, True):
+        got, sizes = collect(batches([before, middle, Part(x, y[rows], w[rows], rows)], 16, None, 2, shuffle))
+        want, want_sizes = collect(batches([before, middle, (x[rows], y[rows], w[rows])], 16, None, 2, shuffle))
+        assert sizes == want_sizes == [16] * 5 + [2]
+        for a, b in zip(got, want):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_rows_of_data_sets_read_as_the_joined_copy_of_them():
+    rng = np.random.default_rng(0)
+    a = Dataset(rng.integers(0, 256, (30, 28, 28), dtype=np.uint8), rng.integers(0, 26, 30), "a",
+                [f"w{i % 3}" for i in range(30)], format="npz", licences={"a": "A's"})
+    b = Dataset(rng.integers(0, 256, (20, 28, 28), dtype=np.uint8), rng.integers(0, 26, 20), "b-longer",
+                format="kaggle-csv", licences={"b-longer": "B's"})
+    x, y = np.concatenate([a.x, b.x]), np.concatenate([a.y, b.y])
+    source, writer = np.array(["a"] * 30 + ["b-longer"] * 20), np.array([f"w{i % 3}" for i in range(30)] + [""] * 20)
+    joined = Rows.of([a, b])
+    kept = joined.head(35, seed=4)
+    index = np.sort(np.random.default_rng(4).choice(50, 35, replace=False))   # what Dataset.head keeps
+    taken = kept[np.flatnonzero(kept.y % 2 == 0)]                              # a split: row numbers
+    index = index[y[index] % 2 == 0]
+    assert len(taken) == len(index) and (taken.index == index).all()
+    np.testing.assert_array_equal(taken.y, y[index])
+    np.testing.assert_array_equal(taken.source, source[index])
+    np.testing.assert_array_equal(taken.writer, writer[index])
+    assert taken.format == "npz+kaggle-csv" and taken.licences == {"a": "A's", "b-longer": "B's"}
+
+    # the images: read from the data sets' own arrays, one or a few on demand, or copied out once
+    for i in (0, len(index) - 1, int(np.searchsorted(index, 30))):
+        np.testing.assert_array_equal(taken.x[i], x[index[i]])
+    np.testing.assert_array_equal(taken.x[[4, 1]], x[index[[4, 1]]])
+    copied = taken.dataset()
+    np.testing.assert_array_equal(copied.x, x[index])
+    np.testing.assert_array_equal(copied.source, source[index])
+    (xa, rows_a, where_a), (xb, rows_b, where_b) = taken.runs()
+    assert xa is a.x and xb is b.x
+    np.testing.assert_array_equal(np.concatenate([rows_a, rows_b + 30]), index)
+    assert where_a.stop == where_b.start == len(rows_a)
+
+    assert Rows.of([a]).dataset() is a and Rows.of([a, b]).dataset().format == "npz+kaggle-csv"
+    for unordered in ([3, 1], [1, 1]):
+        with pytest.raises(DataError, match="ascending"):
+            joined[unordered]
+    with pytest.raises(DataError, match="no data sets"):
+        Rows.of([])
+
+
 def test_augmented_batches_keep_their_shapes_and_targets():
     from handwriting.letters.augment import Augmentation
 
@@ -110,6 +163,10 @@ def test_bad_parts_are_refused():
         batches([(x, np.zeros(3), np.ones(4))], 2, None, 0, False)
     with pytest.raises(ValueError, match="no images"):
         batches([], 2, None, 0, False)
+    with pytest.raises(ValueError, match="part 0: row numbers must be within 0-3"):
+        batches([Part(x, np.zeros(2), np.ones(2), rows=np.array([0, 4]))], 2, None, 0, False)
+    with pytest.raises(ValueError, match="part 0: 2 images but labels"):
+        batches([Part(x, np.zeros(4), np.ones(4), rows=np.array([0, 3]))], 2, None, 0, False)
 
 
 # A child process serves a whole shuffled epoch from a memory-mapped 157 MB part and reports how

@@ -204,3 +204,45 @@ def test_restore_best_keeps_the_best_or_the_last_epochs_weights(tmp_path, restor
     assert best != len(kept) - 1, "this run must peak before its last epoch, or the test proves nothing"
     expected = kept[-1][1] if not restore_best else kept[best][1]
     assert all(np.array_equal(a, b) for a, b in zip(result.model.get_weights(), expected))
+
+
+@pytest.mark.slow
+def test_training_streams_its_cached_sources_without_copying_them(tmp_path):
+    """Two EMNIST-format sources, memory-mapped from their cache, train as they are: neither joined
+    nor copied (only the validation writers are). When they double, the peak of what training
+    allocates (numpy's arrays and Python's objects, as tracemalloc counts them; a mapped file's
+    pages are no allocation) grows by far less than a copy of the training images added would take
+    (joining the sources and copying the training writers out of them grew it by more than twice that)."""
+    import tracemalloc
+
+    from handwriting.data.formats import load_rows
+    from handwriting.letters.train import train
+    from tests.helpers import letter_images, write_emnist
+
+    def config(count: int) -> TrainConfig:
+        sources = []
+        for name, seed in (("a", 1), ("b", 2)):
+            folder = tmp_path / f"{name}{count}"
+            folder.mkdir()
+            sources.append(str(write_emnist(folder, *letter_images(count // 2, seed))))
+        # parsed once here, outside the counts: the sources are then memory-mapped from their cache
+        assert all(isinstance(images.base, np.memmap) for images, _, _ in load_rows(sources).runs())
+        return TrainConfig(data=sources, epochs=1, batch_size=512, augment=False, width=8, dense=16,
+                           model_path=str(tmp_path / f"m{count}.keras"))
+
+    def peak(config: TrainConfig) -> int:
+        tracemalloc.start()
+        try:
+            result = train(config, verbose=0)
+            highest = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        trained = sum(row["count"] for row in result.card["data"])
+        assert trained + len(result.validation) == len(load_rows(config.data)) and trained > len(result.validation)
+        return highest
+
+    small, large = config(24_000), config(48_000)
+    train(small, verbose=0)  # imports and TensorFlow's first traces, outside the counts too
+    grown = peak(large) - peak(small)
+    copy = 0.9 * 24_000 * 28 * 28     # the training writers of the images added
+    assert grown < 0.5 * copy, f"peak allocations grew {grown / 2**20:.1f} MB; a copy is {copy / 2**20:.1f} MB"
