@@ -26,7 +26,8 @@ $(STAMP): pyproject.toml
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-# Serves the dashboard (HOST, PORT, DB, MODEL and ADMIN_TOKEN can be set); if MODEL does not exist,
+# Serves the dashboard (HOST, PORT, BASE_URL, DB, MODEL and ADMIN_TOKEN can be set; BASE_URL, default /,
+# serves it under a path, e.g. /services/handwriting/ behind JupyterHub); if MODEL does not exist,
 # first trains one on the embedded default data. ADMIN_TOKEN (the teacher's token, else a random one)
 # and DB (a database URL may hold a password) reach the launcher in its environment, so make never
 # echoes them.
@@ -38,7 +39,7 @@ dashboard: export HANDWRITING_DB := $(DB)
 endif
 dashboard: $(STAMP)
 	@test -f "$(MODEL)" || $(BIN)/handwriting train -p model_path "$(abspath $(MODEL))"
-	$(BIN)/handwriting dashboard --host $(HOST) --port $(PORT) --model "$(abspath $(MODEL))"
+	$(BIN)/handwriting dashboard --host $(HOST) --port $(PORT) --model "$(abspath $(MODEL))" --base-url "$(or $(BASE_URL),/)"
 
 # Trains (03) and evaluates (04) headlessly on the embedded default, never touching the shipped model.
 # Papermill parameters pass through: ARGS to training, EVAL_ARGS to evaluation, e.g.

@@ -19,12 +19,16 @@ Before Voila starts, the letter and word models get their LiteRT conversion if t
 (`handwriting.runtime`; done by a child process, so this launcher never imports TensorFlow): a
 kernel then holds no TensorFlow and is ready in seconds. The address is printed only once the pool's
 kernels have said "handwriting dashboard: kernel ready" on Voila's log, which this launcher reads and
-passes on.
+passes on, and Voila answers under the base URL.
 
 Each visitor sees their own History; the teacher's view (every visitor's rows) is behind a token
 (`--admin-token`, ADMIN_TOKEN= for make, else generated), given to the kernels in
 HANDWRITING_ADMIN_TOKEN and printed only in the address (`?admin=<token>`), masked in the log. It
 binds to 127.0.0.1 unless told otherwise: exposing it on a network is a decision, not a default.
+
+`--base-url` serves everything under a path (`/services/handwriting/` as a JupyterHub service,
+whose proxy passes the path on unchanged): the page, its kernels' sockets and the printed addresses;
+nothing is served outside it.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ import argparse
 import ipaddress
 import json
 import os
+import re
 import secrets
 import signal
 import socket
@@ -40,6 +45,8 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 from urllib.parse import quote
 
@@ -55,6 +62,12 @@ DEFAULT_PORT = 8866
 READY_LINE = "handwriting dashboard: kernel ready"  # printed by handwriting.app.dashboard.App.warm
 DIED_LINES = ("restarting kernel", "Kernel died", "kernel died")  # jupyter_client's restarter, on a kernel's death
 READY_TIMEOUT = 120  # seconds: past this the address is printed anyway, with a warning
+# A base URL's path segments: no characters that need escaping in an address, and none of the
+# regular-expression ones (Voila builds its routes as regular expressions from the base URL).
+BASE_SEGMENT = re.compile(r"[A-Za-z0-9._~@%:-]+")
+# Fetched (HEAD) under the base URL once the kernels are ready: a static file of Voila's own that
+# every page loads, so the server answers at the address that will be printed.
+PROBE_PATH = "voila/static/voila.js"
 CONVERT = [sys.executable, "-m", "handwriting.cli", "litert"]  # + the .keras files: `handwriting litert`
 
 # The defaults are voila.json's, so that Voila run by hand and the launcher agree.
@@ -70,6 +83,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "everyone who can reach this machine draw and upload, each seeing their own "
                              "History)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
+    parser.add_argument("--base-url", default="/", metavar="PATH",
+                        help="serve under this path, e.g. /services/handwriting/ as a JupyterHub service "
+                             "(default /; a leading and trailing / are added; letters, digits and -._~@%%: "
+                             "only): the page, its kernels and the printed addresses are under it, and "
+                             "nothing is served outside it")
     parser.add_argument("--db", default=None,
                         help="the predictions database: a SQLite file, sqlite:///path or postgresql://... "
                              "(default: $HANDWRITING_DB, else data/predictions.sqlite)")
@@ -109,6 +127,17 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def base_url(value: str) -> str:
+    """The base URL as Voila takes it: one leading and one trailing "/" ("hw" -> "/hw/", "" -> "/").
+    ValueError for a path an address would have to escape, or with "." / ".." segments."""
+    segments = [s for s in value.strip().split("/") if s]
+    for segment in segments:
+        if not BASE_SEGMENT.fullmatch(segment) or segment in (".", ".."):
+            raise ValueError(f"the base URL {value!r} may hold only letters, digits and -._~@%: between "
+                             "its /, and no . or .. segment")
+    return "/" + "".join(s + "/" for s in segments)
+
+
 def admin_token(args) -> str:
     """The teacher's token: given (--admin-token, else $HANDWRITING_ADMIN_TOKEN) or a new random one."""
     given = args.admin_token if args.admin_token is not None else os.environ.get(ADMIN_TOKEN_ENV)
@@ -126,6 +155,7 @@ def settings(args, token: str | None = None) -> tuple[list[str], dict[str, str],
     db = args.db or database_location()  # as given: the store reads it (a URL is no file name)
     model = Path(args.model).expanduser().resolve() if args.model else default_model_path()
     token = token if token is not None else admin_token(args)
+    base = base_url(getattr(args, "base_url", "/"))
     env = dict(os.environ)
     env["HANDWRITING_DB"] = str(db)
     env["HANDWRITING_MODEL"] = str(model)
@@ -141,13 +171,14 @@ def settings(args, token: str | None = None) -> tuple[list[str], dict[str, str],
     pool = max(0, args.pool_size)
     command = [sys.executable, "-m", "voila", str(getattr(args, "notebook", NOTEBOOK)), "--no-browser",
                f"--Voila.ip={args.host}", f"--Voila.port={args.port}", "--Voila.port_retries=0",
+               f"--Voila.base_url={base}",
                f"--VoilaConfiguration.default_pool_size={pool}",
                f"--VoilaConfiguration.preheat_kernel={'True' if pool > 0 else 'False'}",
                f"--MappingKernelManager.cull_idle_timeout={max(0, args.cull_idle)}"]
     shown = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
     if ":" in shown:
         shown = f"[{shown}]"
-    return command, env, f"http://{shown}:{args.port}/?admin={quote(token, safe='')}"
+    return command, env, f"http://{shown}:{args.port}{base}?admin={quote(token, safe='')}"
 
 
 def _port_free(host: str, port: int) -> bool:
@@ -161,12 +192,17 @@ def _port_free(host: str, port: int) -> bool:
     return True
 
 
-def _listening(host: str, port: int) -> bool:
+def _answering(host: str, port: int, base: str) -> bool:
+    """Whether the server answers under the base URL: a page's own static file found there (HEAD)."""
     target = "127.0.0.1" if host in ("0.0.0.0", "") else ("::1" if host == "::" else host)
+    if ":" in target:
+        target = f"[{target}]"
+    request = urllib.request.Request(f"http://{target}:{port}{base}{PROBE_PATH}", method="HEAD")
+    direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never through $http_proxy
     try:
-        with socket.create_connection((target, port), timeout=0.5):
-            return True
-    except OSError:
+        with direct.open(request, timeout=2) as response:
+            return response.status == 200
+    except (OSError, urllib.error.URLError):  # not listening yet, or a 404: not (yet) there
         return False
 
 
@@ -229,18 +265,20 @@ class ServerLog(threading.Thread):
             return True
 
 
-def _await_usable(log: ServerLog, child: subprocess.Popen, host: str, port: int, pool: int) -> str | None:
-    """Wait until a visitor would get a working pad at once: the whole pool ready (or, with no pool,
-    the server listening). Returns None, or a warning saying why it stopped waiting."""
+def _await_usable(log: ServerLog, child: subprocess.Popen, host: str, port: int, base: str,
+                  pool: int) -> str | None:
+    """Wait until a visitor would get a working pad at once: the whole pool ready and the server
+    answering under the base URL. Returns None, or a warning saying why it stopped waiting."""
     started = time.monotonic()
 
     def done(log: ServerLog) -> bool:
         return child.poll() is not None or log.died or (
-            log.ready >= pool and _listening(host, port))
+            log.ready >= pool and _answering(host, port, base))
 
     if not log.wait(done, READY_TIMEOUT) and child.poll() is None:
         return (f"{log.ready} of {pool} pre-started kernels ready after {READY_TIMEOUT} s: the first visitors "
-                "may wait (see the log above)" if pool else f"Voila not listening after {READY_TIMEOUT} s")
+                "may wait (see the log above)" if pool
+                else f"Voila not answering at {base} after {READY_TIMEOUT} s")
     if log.died and child.poll() is None:
         return "a kernel died while starting (see the log above): pages may not work"
     if child.poll() is None and pool:
@@ -321,7 +359,7 @@ def run(args) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     try:
-        warning = _await_usable(log, child, args.host, args.port, max(0, args.pool_size))
+        warning = _await_usable(log, child, args.host, args.port, base_url(args.base_url), max(0, args.pool_size))
         if child.poll() is None:
             if warning:
                 print(f"handwriting dashboard: warning: {warning}", file=sys.stderr, flush=True)
