@@ -14,7 +14,6 @@ from __future__ import annotations
 import importlib
 import os
 import re
-import sys
 import threading
 
 from tqdm import tqdm
