@@ -246,7 +246,9 @@ class ServerLog(threading.Thread):
             except (OSError, ValueError):  # our stderr is gone: keep draining, or Voila would block
                 pass
             with self.changed:
-                self.ready += READY_LINE in line
+                # Kernels write to this one pipe at once: two messages can share a line (the
+                # launcher once waited 120 s for an 8th kernel that had said so beside the 7th).
+                self.ready += line.count(READY_LINE)
                 self.died |= any(marker in line for marker in DIED_LINES)
                 self.changed.notify_all()
         with self.changed:

@@ -351,3 +351,15 @@ def test_a_server_that_ignores_sigterm_is_killed_with_its_process_group():
     else:
         raise AssertionError(f"process {kid} outlived its group's kill")
 
+
+
+def test_ready_messages_that_share_a_line_are_each_counted():
+    """The pool's kernels write to one pipe at once: two "kernel ready" messages were seen on one
+    line (the launcher then waited its 120 s for a kernel that had long been ready)."""
+    import io
+
+    ready = f"{serve.READY_LINE}, model letters-x, 3.5 s"
+    lines = ["[Voila] starting\n", f"{ready}\n", f"{ready}{ready}\n", "\n", f"{ready}\n"]
+    log = serve.ServerLog(io.BytesIO("".join(lines).encode()), secrets_to_mask=[])
+    log.run()  # reads the stream to its end, here in this thread
+    assert log.ready == 4 and log.closed

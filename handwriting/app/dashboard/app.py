@@ -97,9 +97,11 @@ class App:
             state = f"model {self.card.get('version', '?')}"
         except RuntimeError as exc:
             state = f"without a model ({exc})"
-        # The kernel's own stderr is the server's log; sys.stderr would be the page's output.
-        print(f"handwriting dashboard: kernel ready, {state}, {time.perf_counter() - started:.1f} s",
-              file=sys.__stderr__, flush=True)
+        # The kernel's own stderr is the server's log; sys.stderr would be the page's output. One
+        # write with its newline: the pool's kernels share that pipe, and print() writes the
+        # newline apart, so another kernel's message could land between them, on the same line.
+        sys.__stderr__.write(f"handwriting dashboard: kernel ready, {state}, {time.perf_counter() - started:.1f} s\n")
+        sys.__stderr__.flush()
 
 
 class Fatal:
