@@ -193,7 +193,7 @@ def main() -> None:
                              "resampled (shifted, re-inked) ones")
     args = parser.parse_args()
 
-    from handwriting.paths import data_dir
+    from handwriting.paths import PROJECT_ROOT, data_dir
 
     how = "tiled" if args.from_real else "resampled"
     folder = args.dir or data_dir() / "interim" / "bench"
@@ -246,8 +246,10 @@ def main() -> None:
           "than the baseline's")
     timed = our_runs + cold_runs
     cached = sum(r["cache_hit"] for r in timed)
+    where = Path(loaded["cache_path"])  # shown from the project's folder: the output goes into the docs
+    where = where.relative_to(PROJECT_ROOT) if where.is_relative_to(PROJECT_ROOT) else where
     print(f"numba's compiled loop: {'loaded from' if loaded['cache_hit'] else 'NOT found in'} its cache "
-          f"({loaded['cache_path']}) in {loaded['seconds']:.2f} s, numba's import included; compiling it "
+          f"({where}) in {loaded['seconds']:.2f} s, numba's import included; compiling it "
           f"without a cache (the first read ever) took {compiled['seconds']:.2f} s"
           + ("" if prepared["cache_hit"] else " (this run compiled it first: the loop had changed)"))
     print(f"timed reads that loaded the loop from numba's cache: {cached} of {len(timed)}; the first read "
