@@ -329,6 +329,100 @@ def test_the_kernel_manager_restarts_the_idle_clock_when_a_page_comes_or_goes():
     assert asyncio.run(scenario()) == [True, True, False]
 
 
+def test_the_pool_refills_once_the_pages_have_arrived(monkeypatch):
+    """handwriting.app.kernels holds the pool's replacements back while a class's pages arrive (on
+    a clock the test moves): the first fill starts at once; a replacement waits for REFILL_QUIET
+    without a page arriving, connecting or writing, REFILL_SPACING after the one before,
+    REFILL_MAX_WAIT at most; a visitor's kernel started on demand, and a waiting replacement a
+    visitor takes, start at once."""
+    import asyncio
+    from datetime import datetime, timedelta, timezone
+    from types import SimpleNamespace
+
+    from handwriting.app import kernels
+
+    monkeypatch.setattr(kernels, "REFILL_POLL", 0.001)
+    quiet, spacing, most = kernels.REFILL_QUIET, kernels.REFILL_SPACING, kernels.REFILL_MAX_WAIT
+    clock, started, pool = [0.0], {}, []
+
+    async def jupyter_starts(self, kernel_name: str, **kwargs) -> str:  # where a kernel process would start
+        started[kernel_name] = clock[0]
+        return kernel_name
+
+    monkeypatch.setattr(kernels.AsyncMappingKernelManager, "start_kernel", jupyter_starts)
+
+    # One page's kernel, connected, that last had a message at page["wrote"] (None: no such page).
+    epoch, page = datetime(2026, 1, 1, tzinfo=timezone.utc), {"wrote": None}
+    monkeypatch.setattr(kernels, "utcnow", lambda: epoch + timedelta(seconds=clock[0]))
+
+    async def scenario() -> dict[str, float]:
+        manager = kernels.KernelManager()
+        manager._now = lambda: clock[0]
+        manager._pools = {"dashboard.ipynb": pool}  # Voila's pool of kernel-starting tasks
+        manager.list_kernel_ids = lambda: [] if page["wrote"] is None else ["page"]
+        manager.kernel_model = lambda kernel_id: {"id": kernel_id, "connections": 1}
+        manager.get_kernel = lambda kernel_id: SimpleNamespace(
+            last_activity=epoch + timedelta(seconds=page["wrote"]))
+
+        def start(name: str, pooled: bool = True) -> asyncio.Task:
+            task = asyncio.get_running_loop().create_task(manager.start_kernel(kernel_name=name))
+            if pooled:
+                pool.append(task)
+            return task
+
+        async def at(t: float) -> None:
+            clock[0] = t
+            for _ in range(20):
+                await asyncio.sleep(0.002)
+
+        async def begin(name: str, t: float, pooled: bool = True) -> asyncio.Task:
+            await at(t)
+            task = start(name, pooled)
+            await at(t)
+            return task
+
+        first = [start("first 1"), start("first 2")]
+        await at(0)
+        for task in first:  # two visitors take them; Voila puts a replacement in the pool for each
+            pool.remove(task)
+        await begin("refill a", 1)
+        await begin("refill b", 2)
+        await begin("on demand", 3, pooled=False)  # a visitor came while the pool held no ready kernel
+        await at(4)
+        manager.notify_connect("first 1")  # a page's scripts have loaded: it renders its widgets now
+        await at(4 + quiet - 0.1)
+        assert "refill a" not in started
+        await at(4 + quiet)
+        await at(4 + quiet + spacing - 0.1)
+        assert "refill b" not in started
+        await at(4 + quiet + spacing)
+        taken = await begin("refill c", 20)
+        await at(21)
+        assert "refill c" not in started
+        pool.remove(taken)  # a visitor took it while it waited
+        await at(21)
+        await begin("refill d", 30)
+        for t in range(32, 32 + int(most) + 4, 4):  # pages keep arriving every 4 s
+            await begin(f"on demand {t}", t, pooled=False)
+        await begin("refill e", 200)
+        for t in range(200, 211, 2):  # a page writes (each pen movement is a message to its kernel)
+            page["wrote"] = t
+            await at(t)
+        await at(210 + quiet - 0.1)
+        assert "refill e" not in started
+        await at(210 + quiet)
+        return started
+
+    started = asyncio.run(scenario())
+    assert started["first 1"] == started["first 2"] == 0
+    assert started["on demand"] == 3
+    assert started["refill a"] == 4 + quiet
+    assert started["refill b"] == 4 + quiet + spacing
+    assert started["refill c"] == 21
+    assert 30 + most <= started["refill d"] <= 30 + most + 4
+    assert started["refill e"] == 210 + quiet
+
+
 def test_a_server_that_ignores_sigterm_is_killed_with_its_process_group():
     """What the launcher does to Voila (and the tests and benchmarks to the launcher): a process
     that ignores SIGTERM is killed after the timeout, the processes it started with it."""
