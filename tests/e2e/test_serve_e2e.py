@@ -117,6 +117,25 @@ def open_at(browser, server, url: str) -> tuple[AppPage, list[str]]:
     return app, sockets
 
 
+def test_a_loading_page_runs_no_animation(browser, server):
+    """Voila's spinning logo made each loading page draw 60 frames a second: with a class's pages
+    loading on one machine, about 20 CPU-seconds over 8 pages (docs/serving.md). The logo stands
+    still: when the page's HTML is in, nothing on it is animated."""
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    context.add_init_script(PAGE_PROBES)
+    context.add_init_script("""document.addEventListener('DOMContentLoaded', () => {
+      window.__hwLogo = !!document.querySelector('#loading .spinner');
+      window.__hwAnimations = document.getAnimations().map(a => a.animationName || String(a.id)); });""")
+    try:
+        app = AppPage(context.new_page(), server)
+        app.page.goto(server.url)
+        app.page.evaluate("window.__hwCanvasReady")
+        assert app.page.evaluate("window.__hwLogo")  # the loading logo was there
+        assert app.page.evaluate("window.__hwAnimations") == []
+    finally:
+        context.close()
+
+
 def test_under_a_base_url_everything_is_there_and_the_root_is_not_the_dashboard(tmp_path, model_path, browser):
     """--base-url /hw/: the printed addresses, the page and every request it makes, its kernel's socket,
     the visitor's key, the teacher's ?admin= view and a closing tab's goodbye all live under /hw/."""
