@@ -18,8 +18,8 @@ etc/jupyter/voila.json), so kernels still in the pool never reach this check at 
 It also decides when the pool refills. Voila replaces each kernel a visitor takes a second later,
 and a replacement costs about 2 CPU-seconds (start Python, load the models, run the notebook): a
 class arriving together paid for its own replacements while its pages loaded, on the same cores
-(bench/bench_classroom.py), and once their pads worked, the replacements starting among them
-slowed every reading. So a replacement waits until the pages are quiet: none has arrived,
+(bench/bench_classroom.py), and once their pads work, replacements starting among them compete
+with every reading. So a replacement waits until the pages are quiet: none has arrived,
 connected or talked to its kernel (a pen moving is a message) for `REFILL_QUIET` seconds. It
 starts `REFILL_SPACING` seconds after the one before, and never waits more than
 `REFILL_MAX_WAIT`. A visitor who finds only such waiting replacements in the pool takes one, and
