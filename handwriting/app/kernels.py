@@ -85,7 +85,8 @@ class KernelManager(AsyncMappingKernelManager):
         self._arrived = asked
         while me in self._pool_entries():
             now = self._now()
-            if (self._pages_quiet_for() >= REFILL_QUIET and now - self._refilled >= REFILL_SPACING) \
+            # The spacing first: it is free, and every waiting replacement asks ten times a second.
+            if (now - self._refilled >= REFILL_SPACING and self._pages_quiet_for() >= REFILL_QUIET) \
                     or now - asked >= REFILL_MAX_WAIT:
                 break
             await asyncio.sleep(REFILL_POLL)

@@ -101,7 +101,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "visitor who finds the pool empty waits for a kernel to start (~3 s alone, "
                              "longer while others start on 2 cores), so the pool covers a class arriving at "
                              "once: 8 pages within 2 s each take a ready kernel, and each one taken is "
-                             "replaced once the pages have loaded (handwriting.app.kernels). Measured "
+                             "replaced once the pages are quiet (handwriting.app.kernels). Measured "
                              "here, a light (LiteRT) kernel holds ~130 MB resident, ~85 MB of it "
                              "private: 8 waiting cost ~0.7 GB, and start together "
                              "in ~14 s (the address waits for them). With --runtime keras a kernel holds "

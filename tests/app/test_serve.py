@@ -446,7 +446,6 @@ def test_a_server_that_ignores_sigterm_is_killed_with_its_process_group():
         raise AssertionError(f"process {kid} outlived its group's kill")
 
 
-
 def test_ready_messages_that_share_a_line_are_each_counted():
     """The pool's kernels write to one pipe at once: two "kernel ready" messages were seen on one
     line (the launcher then waited its 120 s for a kernel that had long been ready)."""

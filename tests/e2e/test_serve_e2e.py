@@ -33,10 +33,11 @@ DROP = """() => window.__hwSockets.filter(s => s.url.includes('/channels') && s.
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def open_page(browser, server) -> AppPage:
+def open_page(browser, server, *scripts: str) -> AppPage:
+    """A visitor's page with its pad ready; `scripts` run in it before the page's own."""
     context = browser.new_context(viewport={"width": 1200, "height": 900})
-    context.add_init_script(PAGE_PROBES)
-    context.add_init_script(SOCKETS)
+    for script in (PAGE_PROBES, SOCKETS, *scripts):
+        context.add_init_script(script)
     app = AppPage(context.new_page(), server)
     app.page.goto(server.url)
     app.page.evaluate("window.__hwCanvasReady")
@@ -121,19 +122,14 @@ def test_a_loading_page_runs_no_animation(browser, server):
     """Voila's spinning logo made each loading page draw 60 frames a second: with a class's pages
     loading on one machine, about 20 CPU-seconds over 8 pages (docs/serving.md). The logo stands
     still: when the page's HTML is in, nothing on it is animated."""
-    context = browser.new_context(viewport={"width": 1200, "height": 900})
-    context.add_init_script(PAGE_PROBES)
-    context.add_init_script("""document.addEventListener('DOMContentLoaded', () => {
+    app = open_page(browser, server, """document.addEventListener('DOMContentLoaded', () => {
       window.__hwLogo = !!document.querySelector('#loading .spinner');
       window.__hwAnimations = document.getAnimations().map(a => a.animationName || String(a.id)); });""")
     try:
-        app = AppPage(context.new_page(), server)
-        app.page.goto(server.url)
-        app.page.evaluate("window.__hwCanvasReady")
         assert app.page.evaluate("window.__hwLogo")  # the loading logo was there
         assert app.page.evaluate("window.__hwAnimations") == []
     finally:
-        context.close()
+        app.page.context.close()
 
 
 def test_under_a_base_url_everything_is_there_and_the_root_is_not_the_dashboard(tmp_path, model_path, browser):
