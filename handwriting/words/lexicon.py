@@ -10,6 +10,9 @@ French, German, Spanish and more), never downloaded at run time.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import re
 import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
@@ -17,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from handwriting import LETTERS
+from handwriting.paths import cache_dir
 
 MIN_LENGTH, MAX_LENGTH = 2, 12
 MIN_LETTER_P = 0.005   # every letter of a correction must have at least this probability
@@ -32,11 +36,12 @@ def normalise(word: str) -> str:
 class Lexicon:
     """Words of 2-12 capitals, indexed by length for fast scoring."""
 
-    def __init__(self, words: Iterable[str], name: str = "words"):
+    def __init__(self, words: Iterable[str], name: str = "words", normalised: bool = False):
+        """`normalised`: the words are already what `normalise` makes (the built-in list's cache)."""
         self.name = name
         by_length: dict[int, set[str]] = {}
         for w in words:
-            n = normalise(w)
+            n = w if normalised else normalise(w)
             if MIN_LENGTH <= len(n) <= MAX_LENGTH:
                 by_length.setdefault(len(n), set()).add(n)
         self.words = {n: sorted(ws) for n, ws in by_length.items()}
@@ -70,18 +75,27 @@ class Lexicon:
 
     @classmethod
     def builtin(cls, language: str = "en", top: int = 50_000) -> "Lexicon":
-        """The `top` most frequent words of a language, from pyspellchecker's shipped lists."""
+        """The `top` most frequent words of a language, from pyspellchecker's shipped lists.
+
+        Reading and ranking a list costs ~0.4 s, in every dashboard kernel's start; so the words
+        are kept in the cache folder, keyed by the package's version, and read back in ~0.02 s."""
         try:
-            from spellchecker import SpellChecker
+            import spellchecker
         except ImportError:
             raise RuntimeError("the built-in word lists need the pyspellchecker package "
                                "(pip install pyspellchecker), or pass a word file") from None
+        name = f"pyspellchecker:{language}"
+        cached = cache_dir() / f"lexicon-{language}-{top}-pyspellchecker-{spellchecker.__version__}.txt"
+        if (words := _read_cached(cached)) is not None:
+            return cls(words, name=name, normalised=True)
         try:
-            freq = SpellChecker(language=language, distance=1).word_frequency.dictionary
+            freq = spellchecker.SpellChecker(language=language, distance=1).word_frequency.dictionary
         except ValueError as e:
             raise ValueError(f"no built-in word list for language {language!r} ({e})") from None
         ranked = sorted(freq.items(), key=lambda kv: -kv[1])[:top]
-        return cls((w for w, _ in ranked), name=f"pyspellchecker:{language}")
+        lexicon = cls((w for w, _ in ranked), name=name)
+        _write_cached(cached, [w for ws in lexicon.words.values() for w in ws])
+        return lexicon
 
     @classmethod
     def coerce(cls, value) -> "Lexicon | None":
@@ -127,3 +141,35 @@ class Lexicon:
             out.append(word)
         text = " ".join(out)
         return (text, text) if changed else (raw, None)
+
+
+# ------------------------------------------------------------------------- the built-in list's cache
+
+# The count of words, then one word a line: a file cut short at a line's end is caught by the count.
+_CACHED = re.compile(rf"(\d+)\n((?:[A-Z]{{{MIN_LENGTH},{MAX_LENGTH}}}\n)+)")
+
+
+def _read_cached(path: Path) -> list[str] | None:
+    """The words of a cache file, or None if it is missing or damaged (then the list is built
+    again): a cache is only a cache."""
+    try:
+        text = path.read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError):
+        return None
+    if (match := _CACHED.fullmatch(text)) is None:
+        return None
+    words = match[2].split()
+    return words if len(words) == int(match[1]) else None
+
+
+def _write_cached(path: Path, words: list[str]) -> None:
+    """Written beside its name and renamed into place, so a kernel starting meanwhile never reads
+    half of it; a folder that cannot be written only costs the build next time."""
+    tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(f"{len(words)}\n" + "".join(w + "\n" for w in words), encoding="ascii")
+        os.replace(tmp, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink()

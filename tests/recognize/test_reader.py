@@ -475,3 +475,30 @@ def test_builtin_word_list():
     pytest.importorskip("spellchecker")
     lexicon = Lexicon.builtin("en", top=5000)
     assert "HOUSE" in lexicon and len(lexicon) > 3000
+
+
+def test_the_builtin_word_list_is_kept_and_a_damaged_copy_is_built_again(tmp_path, monkeypatch):
+    """Every dashboard kernel reads the list at start: it is kept ready in the cache folder."""
+    pytest.importorskip("spellchecker")
+    monkeypatch.setenv("HANDWRITING_DATA_DIR", str(tmp_path))
+    built = Lexicon.builtin("en", top=5000)
+    [kept] = (tmp_path / "interim" / "cache").glob("lexicon-en-5000-*.txt")
+    assert set(kept.read_text().split()[1:]) == {w for ws in built.words.values() for w in ws}
+    # What is kept is what is read: a copy without HOUSE gives a list without HOUSE.
+    words = [w for w in kept.read_text().split()[1:] if w != "HOUSE"]
+    kept.write_text(f"{len(words)}\n" + "".join(w + "\n" for w in words))
+    assert "HOUSE" not in Lexicon.builtin("en", top=5000)
+    # A damaged copy (cut short, cut at a line's end, not words, not text) is built again and replaced.
+    good = kept.read_bytes()
+    for damaged in (good[:-3], good[:good.rindex(b"\n", 0, -1) + 1], b"2\nHOUSE\nh0use\n", b"\xff\xfe"):
+        kept.write_bytes(damaged)
+        lexicon = Lexicon.builtin("en", top=5000)
+        assert "HOUSE" in lexicon and lexicon.words == built.words
+        assert set(kept.read_text().split()[1:]) == {w for ws in built.words.values() for w in ws}
+
+
+def test_the_builtin_word_list_works_where_it_cannot_be_kept(tmp_path, monkeypatch):
+    pytest.importorskip("spellchecker")
+    (tmp_path / "interim").write_text("a file where the cache folder would go")
+    monkeypatch.setenv("HANDWRITING_DATA_DIR", str(tmp_path))
+    assert "HOUSE" in Lexicon.builtin("en", top=5000)
