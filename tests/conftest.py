@@ -18,6 +18,24 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 CHROMIUM = os.environ.get("HANDWRITING_CHROMIUM", "/usr/bin/chromium")
 
 
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist, present when `make test` runs two workers
+def pytest_xdist_make_scheduler(config, log):
+    """`make test` runs two workers (`-n 2 --dist loadgroup`). Every browser test goes to the same one,
+    in order (some build on the rows of those before), sharing one Voila server and one Chromium as
+    when run alone; the other worker meanwhile trains and reads. The group is chosen here by path:
+    with pytest 9.2, pytest-xdist's own `xdist_group` marks are silently ignored
+    (pytest-dev/pytest-xdist#1386)."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class BrowserTestsTogether(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return "browser" if nodeid.startswith("tests/e2e/") else nodeid
+
+    return BrowserTestsTogether(config, log)
+
+
 def _missing(reason: str):
     if IN_CI:
         pytest.fail(f"{reason} (CI=true: this test must run in CI)")
