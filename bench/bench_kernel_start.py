@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -32,7 +33,7 @@ def start_to_ready(data_dir: Path, db: Path) -> float:
     env = dict(os.environ, VOILA_PREHEAT="True", HANDWRITING_DATA_DIR=str(data_dir), HANDWRITING_DB=str(db))
     manager = KernelManager(kernel_name="python3")
     started = time.perf_counter()
-    manager.start_kernel(env=env)
+    manager.start_kernel(env=env, stderr=subprocess.DEVNULL)  # its log: "kernel ready", TCP warnings
     client = manager.client()
     try:
         client.start_channels()

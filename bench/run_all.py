@@ -15,7 +15,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 QUICK = ["bench_kaggle_csv.py", "bench_synthetic.py", "bench_model.py", "bench_preprocess.py",
-         "bench_dashboard.py"]
+         "bench_dashboard.py", "bench_kernel_start.py"]
 
 
 def main() -> int:
