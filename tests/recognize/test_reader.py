@@ -471,8 +471,9 @@ def test_lexicon_file_errors(tmp_path):
         Lexicon.from_file(empty)
 
 
-def test_builtin_word_list():
+def test_builtin_word_list(tmp_path, monkeypatch):
     pytest.importorskip("spellchecker")
+    monkeypatch.setenv("HANDWRITING_DATA_DIR", str(tmp_path))  # its cached copy goes there, not into data/
     lexicon = Lexicon.builtin("en", top=5000)
     assert "HOUSE" in lexicon and len(lexicon) > 3000
 
