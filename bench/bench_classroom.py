@@ -1,7 +1,7 @@
 """Benchmark: a class at one dashboard. N visitors open their pages within 2 s and write letters.
 
-For each runtime (the light one first, then `keras`, today's TensorFlow kernels, as the baseline
-measured in the same run) and each page count N, a real `handwriting dashboard` is started (free
+For each page count N and each runtime in turn (the light one first, then `keras`, today's TensorFlow
+kernels, as the baseline measured in the same run), a real `handwriting dashboard` is started (free
 port, a temporary SQLite database, the shipped models) and the run begins when it prints its address.
 N headless Chromium pages, each its own browser context (its own visitor, its own network link),
 open within 2 s; each writes 10 real letters of one writer from ../shared/data/strokes_letters.json
@@ -649,6 +649,8 @@ def main() -> int:
     parser.add_argument("--chromium", default=os.environ.get("HANDWRITING_CHROMIUM", "/usr/bin/chromium"))
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "bench" / "results" / "classroom.json")
     args = parser.parse_args()
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
     started = time.monotonic()
     result = asyncio.run(main_async(args))
     result.update(report(result["runs"], args.runtime))
