@@ -11,7 +11,8 @@ a short pause between letters, and each reading waited for.
 Reported per N and runtime: page opened -> pad usable (median, max), pen-up -> letter shown
 (median, p90), the kernels' resident (RSS) and private (USS) memory while every page is open, rows
 stored (the database read unscoped, and how many visitor keys they carry) against drawings made,
-and page errors. After the 4-page run, memory back: 2 pages are closed and the time until their
+page errors, and the CPU seconds each kind of process (Chromium's renderers, its other processes,
+the Voila server, the kernels) used while the pages loaded. After the 4-page run, memory back: 2 pages are closed and the time until their
 kernels are gone is measured, while a third page's network is down for 60 s (browser offline and
 its connections cut) and must still read a letter once it is back.
 
@@ -59,6 +60,7 @@ CULL_GIVE_UP_S = 240.0   # closed pages' kernels not gone by then: reported as n
 FLOORS = {"pad_ready_median_s": 8.0, "pen_up_median_ms": 300.0}
 GOALS = {"pad_ready_median_s": 3.0, "pen_up_median_ms": 100.0, "pages": 16}
 WAIT = "([r, s, t]) => window.__hwWait(r, s, t)"
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")  # /proc/<pid>/stat counts CPU time in these
 # When each reading (data-seq) was first shown, as ms since the pen-up before it: measured in the page,
 # so a busy benchmark process that starts waiting late does not lengthen it.
 SHOWN_PROBE = """
@@ -121,6 +123,33 @@ def kernel_pids(processes: dict[int, int]) -> dict[str, int]:
             match = re.search(r"kernel-([0-9a-f-]+)\.json", command)
             found[match.group(1) if match else str(pid)] = pid
     return found
+
+
+def cpu_seconds(processes) -> dict[str, float]:
+    """CPU seconds (user + system) each kind of process has used so far, among `processes` (pids):
+    Chromium's renderers apart from its other processes (browser, GPU, network), Playwright's
+    driver, the Voila server and its kernels."""
+    used: dict[str, float] = defaultdict(float)
+    for pid in processes:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        command = _cmdline(pid)
+        if "ipykernel_launcher" in command:
+            kind = "kernels"
+        elif "-m voila" in command:
+            kind = "Voila server"
+        elif "--type=renderer" in command:
+            kind = "Chromium renderers"
+        elif "chrom" in command:
+            kind = "Chromium, other processes"
+        elif "playwright" in command:
+            kind = "Playwright driver"
+        else:
+            continue
+        used[kind] += (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    return used
 
 
 @dataclass
@@ -443,9 +472,20 @@ async def run(playwright, args, runtime: str, pages: int, work: Path, repeat: in
             link = Link(port)
             open_pages.append((Page(visitor, link), await link.start()))
 
+        def processes() -> set[int]:  # the browser (under this script's Playwright driver) and the server
+            return set(descendants(os.getpid())) | set(descendants(server.process.pid))
+
+        cpu_before, opened, cpu_loading = cpu_seconds(processes()), [], {}
+        loading_started = time.monotonic()
+
         async def visit(i: int, page: Page, link_url: str) -> None:
             await asyncio.sleep(i * ARRIVAL_S / pages)
             await page.open(browser, link_url, args.ready_timeout)
+            opened.append(page)
+            if len(opened) == pages:  # the last page has its pad (or gave up): where the cores went
+                cpu_loading.update({k: round(v - cpu_before.get(k, 0.0), 2) for k, v in
+                                    sorted(cpu_seconds(processes()).items(), key=lambda kv: -kv[1])},
+                                   seconds=round(time.monotonic() - loading_started, 1))
             if page.visitor.ready_ms is not None:
                 await page.write_all()
 
@@ -487,6 +527,9 @@ async def run(playwright, args, runtime: str, pages: int, work: Path, repeat: in
                         "all_kernels": len(everyone),
                         "all_kernels_rss_mb": round(sum(m.rss_mb for m in everyone.values())),
                         "all_kernels_uss_mb": round(sum(m.uss_mb for m in everyone.values()))},
+            # CPU seconds by kind of process from the first page opening to the last pad ready (the
+            # pages ready first are writing meanwhile), and that window's length: 2 cores give 2 s a second.
+            "cpu_while_pages_load_s": cpu_loading,
             "lowest_available_mb": lowest[0],
             # How long each kernel took to load its models, as it said on the server's log: the pool's
             # refills run while the pages connect, and compete with them for the cores.
@@ -629,8 +672,8 @@ async def main_async(args) -> dict:
                 r = results[-1]
                 print(f"    usable {r['usable_pages']}/{pages}, pad ready {r['pad_ready_s']}, "
                       f"pen-up {r['pen_up_to_letter_ms']} (while pages load {r['pen_up_while_pages_load_ms']}, "
-                      f"once all ready {r['pen_up_once_all_ready_ms']}), rows {r['rows_stored']}/{r['drawings']}",
-                      flush=True)
+                      f"once all ready {r['pen_up_once_all_ready_ms']}), rows {r['rows_stored']}/{r['drawings']}\n"
+                      f"    CPU-s while the pages loaded: {r['cpu_while_pages_load_s']}", flush=True)
     return {"runs": results}
 
 

@@ -5,7 +5,7 @@ Two figures, each next to a baseline measured in the same run on the same machin
 - page open -> canvas ready: from navigation start until the drawing pad is painted (the kernel
   is connected and has answered the pad's client-ready event). Baseline: the same Voila settings
   serving a notebook with one Button, until the button is shown. Goal: <= 3 s.
-- pen-up -> prediction shown: from the browser's mouseup to the letter on the page, while
+- pen-up -> prediction shown: from the browser's pointerup to the letter on the page, while
   replaying real pen trajectories (shared/data/strokes_letters.json, else simple synthetic
   strokes). Baseline: a click the kernel answers at once (Clear on an empty pad). Goal: <= 200 ms.
 - pen-up -> word reading shown, on the Word tab: every stroke of real pen-written words

@@ -21,7 +21,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 # Installed in the page before its own scripts: timestamps for pen-up and for the first paint of the pad.
 PAGE_PROBES = """
 window.__hw = { up: 0 };
-document.addEventListener('mouseup', () => { window.__hw.up = performance.now(); }, true);
+// The pen lifting: pointerup (mouse, finger or stylus; the pad cancels the mouse's own mouseup).
+document.addEventListener('pointerup', () => { window.__hw.up = performance.now(); }, true);
 window.__hwCanvasReady = new Promise((resolve) => {
   const check = () => {
     const c = document.querySelector('canvas.hw-draw-canvas');

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from ipycanvas.canvas import COMMANDS
 from PIL import Image, ImageDraw
 
 from handwriting.app.dashboard import build_app
@@ -96,18 +95,20 @@ def make_app(tmp_path, monkeypatch):
         app.store.close()
 
 
-def event(canvas, name, **content):
-    canvas._handle_frontend_event(None, dict(event=name, **content), [])
+def send(canvas, content, buffers=()):
+    """A message from the pad's page, as the widget's comm hands it over."""
+    canvas._handle_custom_msg(content, list(buffers))
 
 
 def draw(canvas, *strokes):
-    """Strokes as the browser sends them: mouse down, moves, up."""
+    """Strokes as the page sends them: each once, when the pen lifts."""
     for stroke in strokes:
-        (x, y), rest = stroke[0], stroke[1:]
-        event(canvas, "mouse_down", x=x, y=y)
-        for x, y in rest:
-            event(canvas, "mouse_move", x=x, y=y)
-        event(canvas, "mouse_up", x=rest[-1][0] if rest else x, y=rest[-1][1] if rest else y)
+        send(canvas, {"event": "stroke", "points": [list(p) for p in stroke]})
+
+
+def picture(canvas, png: bytes, strokes: int):
+    """The page's pixels, sent after a stroke or an edit, with the number of strokes they show."""
+    send(canvas, {"event": "picture", "strokes": strokes}, [memoryview(png)])
 
 
 STROKE_1 = [(100, 40), (70, 150), (40, 250)]
@@ -125,6 +126,7 @@ def png_of(text_letter="L", size=(200, 200)) -> bytes:
 
 def classes(widget) -> set[str]:
     found = set(widget._dom_classes) if hasattr(widget, "_dom_classes") else set()
+    found |= set(getattr(widget, "canvas_classes", ()))  # a pad puts its classes on its canvas
     for child in getattr(widget, "children", ()):
         found |= classes(child)
     return found
@@ -169,32 +171,29 @@ def test_a_foreign_database_file_gives_a_message_and_is_left_alone(tmp_path):
 # ---------------------------------------------------------------------------------------- draw
 
 
-def test_nothing_is_drawn_before_the_browser_is_ready_and_the_first_batch_switches_canvas(make_app, monkeypatch):
+def test_a_stroke_is_one_message_and_the_pad_keeps_it_for_the_page(make_app):
     app = make_app()
     pad = app.draw.pad
-    sent = []
-    manager = pad.canvas._canvas_manager
-    monkeypatch.setattr(manager, "_send_custom", lambda command, buffers=[]: sent.append(command))
-    pad.clear()  # before client_ready: kept in Python, nothing sent to a page that is not there
-    assert sent == []
-    manager._current_canvas = pad.canvas  # as if an earlier (lost) command had switched to it
-    event(pad.canvas, "client_ready")
-    assert sent, "client_ready must paint the pad"
-    batch = sent[0]
-    assert batch[0][0] == COMMANDS["switchCanvas"]  # the first command names the canvas again
-    draw(pad.canvas, [(10, 10), (20, 20)])
-    assert all(b[0][0] == COMMANDS["switchCanvas"] for b in sent[1:])
-    assert len(sent) == 1 + 2  # one message per pen event: down, one move (the up adds no new point)
+    draw(pad.canvas, STROKE_1)
+    assert pad.strokes == [STROKE_1] and app.fake.calls == [("strokes", [STROKE_1], None)]
+    assert pad.canvas.strokes == [[list(p) for p in STROKE_1]]  # a page rendering the pad again paints it
+    assert pad.canvas.edits == 0  # ... while the page that drew it has it already
+    draw(pad.canvas, STROKE_2)
+    app.draw.undo()
+    assert pad.canvas.strokes == [[list(p) for p in STROKE_1]] and pad.canvas.edits == 1
+    app.draw.clear()
+    assert pad.canvas.strokes == [] and pad.canvas.edits == 2
+
+
+def test_the_pen_slider_sets_the_pages_pen(make_app):
+    app = make_app()
+    app.draw.pad.pen.value = 22
+    assert app.draw.pad.canvas.pen_width == 22
 
 
 def test_prediction_comes_on_pen_up_from_the_recorded_points(make_app):
     app = make_app()
-    canvas = app.draw.pad.canvas
-    event(canvas, "mouse_move", x=5, y=5)  # hovering draws nothing
-    event(canvas, "mouse_down", x=100, y=40)
-    event(canvas, "mouse_move", x=70, y=150)
-    assert app.fake.calls == []  # never on a move
-    event(canvas, "mouse_up", x=40, y=250)
+    draw(app.draw.pad.canvas, [(100, 40), (70, 150), (40, 250)])
     assert app.fake.calls == [("strokes", [[(100.0, 40.0), (70.0, 150.0), (40.0, 250.0)]], None)]
     html = app.draw.prediction.widget.value
     assert 'data-letter="A"' in html and "90.0%" in html and "what the model sees" in html
@@ -220,33 +219,52 @@ def test_the_browsers_pixels_are_the_stored_picture_and_the_save_link(make_app):
     app = make_app()
     pad = app.draw.pad
     draw(pad.canvas, STROKE_1)
+    drawn = app.store.query()[0].image  # the strokes rendered, until the page's pixels come
     synced = common.to_png(np.full((280, 280, 4), 200, np.uint8))
-    pad.canvas.set_trait("image_data", synced)
-    assert app.store.query()[0].image == synced
+    picture(pad.canvas, synced, strokes=1)
+    assert app.store.query()[0].image == synced != drawn
     save = app.draw.save.value
     assert common.png_data_url(synced) in save and 'download="letter-A-' in save
 
 
-def test_undo_reads_again_and_undoing_everything_removes_the_row(make_app):
+def test_a_picture_of_strokes_since_changed_is_not_stored(make_app):
     app = make_app()
-    draw(app.draw.pad.canvas, STROKE_1, STROKE_2)
+    pad = app.draw.pad
+    draw(pad.canvas, STROKE_1)
+    late = common.to_png(np.full((280, 280, 4), 200, np.uint8))  # sent after stroke 1 ...
+    draw(pad.canvas, STROKE_2)                                    # ... arriving after stroke 2
+    picture(pad.canvas, late, strokes=1)
+    assert app.store.query()[0].image != late and pad.png is None
     app.draw.undo()
-    assert len(app.fake.calls[-1][1]) == 1 and len(app.store.query()[0].strokes) == 1
-    app.draw.undo()
-    assert app.store.count() == 0 and 'data-letter=""' in app.draw.prediction.widget.value
+    picture(pad.canvas, late, strokes=2)  # the page's picture of two strokes, after the undo
+    assert app.store.query()[0].image != late
 
 
-def test_touch_draws_and_leaving_the_pad_ends_the_stroke(make_app):
+def test_points_outside_the_pad_are_held_at_its_edge(make_app):
     app = make_app()
-    canvas = app.draw.pad.canvas
-    event(canvas, "touch_start", touches=[{"x": 10, "y": 10}])
-    event(canvas, "touch_move", touches=[{"x": 30, "y": 60}])
-    event(canvas, "touch_end", touches=[])
-    assert app.fake.calls[-1][1] == [[(10.0, 10.0), (30.0, 60.0)]]
-    event(canvas, "mouse_down", x=50, y=50)
-    event(canvas, "mouse_out", x=400, y=60)  # outside: clamped to the pad's edge, stroke ends
-    event(canvas, "mouse_move", x=90, y=90)  # button still held elsewhere: not drawing
-    assert app.fake.calls[-1][1][-1] == [(50.0, 50.0), (280.0, 60.0)]
+    draw(app.draw.pad.canvas, [(50, 50), (400, 60), (-3, 300)])
+    assert app.fake.calls[-1][1] == [[(50.0, 50.0), (280.0, 60.0), (0.0, 280.0)]]
+
+
+BAD_STROKES = {"no points": [], "not a list": "M 10 10 L 20 20", "a number": 7,
+               "a point of three numbers": [[10, 10, 1], [20, 20, 1]], "a string coordinate": [[10, "20"]],
+               "not a number": [[10, 10], [float("nan"), 20]], "infinite": [[10, 10], [float("inf"), 20]],
+               "a boolean": [[True, 10]], "a point as an object": [{"x": 10, "y": 10}],
+               "too many points": [[i % 280, 10] for i in range(30_000)]}
+
+
+@pytest.mark.parametrize("bad", list(BAD_STROKES))
+def test_a_stroke_that_is_not_points_is_ignored_and_changes_nothing(make_app, bad):
+    app = make_app()
+    pad = app.draw.pad
+    draw(pad.canvas, STROKE_1)
+    before = (app.store.query()[0], list(pad.strokes), list(pad.canvas.strokes), len(app.fake.calls))
+    send(pad.canvas, {"event": "stroke", "points": BAD_STROKES[bad]})
+    send(pad.canvas, {"event": "picture", "strokes": "1"}, [common.to_png(np.zeros((280, 280), np.uint8))])
+    for bad_picture in (b"not a png", common.to_png(np.zeros((20, 20), np.uint8)), b"\x89PNG\r\n\x1a\n" + bytes(40)):
+        picture(pad.canvas, bad_picture, strokes=1)                          # ... nor a picture that is not one
+    send(pad.canvas, ["stroke", [[10, 10]]])                                 # ... nor a message that is not one
+    assert (app.store.query()[0], pad.strokes, pad.canvas.strokes, len(app.fake.calls)) == before
 
 
 TAPS = {"a tap": [[(140, 140)]],

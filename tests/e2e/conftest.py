@@ -136,7 +136,9 @@ class AppPage:
         self.page, self.server = page, server
         self.requests: list[str] = []
         self.console_errors: list[str] = []
+        self.frames_sent: list = []  # what the page sent its kernel, message by message
         page.on("request", lambda r: self.requests.append(r.url))
+        page.on("websocket", lambda ws: ws.on("framesent", lambda frame: self.frames_sent.append(frame)))
         page.on("console", lambda m: m.type == "error" and self.console_errors.append(m.text))
         page.on("pageerror", lambda e: self.console_errors.append(str(e)))
 

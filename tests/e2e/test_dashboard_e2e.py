@@ -10,6 +10,7 @@ downloads.
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import re
 import sqlite3
@@ -22,6 +23,7 @@ from urllib.request import urlopen
 
 import numpy as np
 import pytest
+from PIL import Image, ImageDraw
 
 from handwriting.app.browser import choose_letters, load_json, replayable
 
@@ -50,8 +52,9 @@ def recognizer(model_path):
 def test_page_loads_everything_from_the_server_itself(app_page, server):
     page = app_page.page
     page.wait_for_selector(DRAW)
-    outside = [u for u in app_page.requests if not u.startswith(server.url) and not u.startswith("data:")
-               and not u.startswith(server.url.replace("http", "ws"))]
+    # data: and the page's own blob: addresses (the pad's module) are in the page's memory, not asked for
+    mine = (server.url, server.url.replace("http", "ws"), "data:", "blob:" + server.url)
+    outside = [u for u in app_page.requests if not u.startswith(mine)]
     assert outside == [], f"the page asked the network for {outside[:5]}"
     assert page.title() == "Handwriting"
     assert page.locator(".hw-prediction").is_visible() and page.locator(".hw-tabs").is_visible()
@@ -123,14 +126,46 @@ def test_a_finger_draws_too(app_page, server):
     cdp.detach()
 
 
+def test_the_page_draws_the_ink_and_sends_a_stroke_once(app_page, server):
+    """The ink is drawn in the page as the pen moves: the kernel hears of a stroke once, when the pen
+    lifts (with the pad's picture), not at every move; an undo in the kernel repaints the page's pad,
+    and the stored picture is the page's pixels after it."""
+    page = app_page.page
+    app_page.tab("Draw")
+    page.locator(".hw-draw .hw-clear").click()
+    app_page.wait(".hw-prediction", ".hw-result-empty")
+    down = [(70, 40)] + [(70, 40 + 6 * i) for i in range(1, 31)]      # 31 points down ...
+    across = [(70, 220)] + [(70 + 5 * i, 220) for i in range(1, 25)]  # ... and 25 across: an L
+    before = len(app_page.frames_sent)
+    app_page.drag(DRAW, [down, across])
+    shown = app_page.wait(".hw-prediction", '.hw-result[data-strokes="2"][data-row]')
+    sent = len(app_page.frames_sent) - before
+    assert sent <= 6, f"{sent} messages to the kernel for 2 strokes of 56 points"  # a stroke and a picture each
+    ink = ("([x, y]) => document.querySelector('canvas.hw-draw-canvas').getContext('2d')"
+           ".getImageData(x, y, 1, 1).data[0]")
+    assert page.evaluate(ink, [160, 220]) < 100 and page.evaluate(ink, [70, 130]) < 100  # both strokes in ink
+    page.locator(".hw-draw .hw-undo").click()
+    app_page.wait(".hw-prediction", '.hw-result[data-strokes="1"]')
+    page.wait_for_function(f"() => ({ink})([160, 220]) > 200")  # the kernel's undo, painted by the page
+    assert page.evaluate(ink, [70, 130]) < 100
+    row = int(shown["data"]["row"])
+
+    def stored_pixel() -> int:
+        png = db_rows(server, "SELECT image FROM predictions WHERE id = ?", (row,))[0][0]
+        return Image.open(io.BytesIO(png)).convert("L").getpixel((160, 220))
+
+    deadline = time.monotonic() + 10
+    while stored_pixel() < 200 and time.monotonic() < deadline:  # the page's picture follows the reading
+        time.sleep(0.1)
+    assert stored_pixel() > 200
+
+
 def test_save_button_downloads_the_drawing(app_page):
     page = app_page.page
     with page.expect_download() as info:
         page.locator(".hw-draw a.hw-save").click()
     download = info.value
     assert download.suggested_filename.startswith("letter-") and download.suggested_filename.endswith(".png")
-    from PIL import Image
-
     image = Image.open(download.path())
     assert image.size == (280, 280)
     grey = np.asarray(image.convert("L"))
@@ -196,8 +231,6 @@ def test_a_picture_over_the_limit_stays_in_the_browser(app_page, server, tmp_pat
     assert db_rows(server, "SELECT COUNT(*) FROM predictions")[0][0] == rows_before
     # The page still talks to its kernel: a small picture is read as usual.
     small = tmp_path / "small.png"
-    from PIL import Image, ImageDraw
-
     image = Image.new("L", (120, 120), 255)
     ImageDraw.Draw(image).line([(30, 20), (30, 100), (90, 100)], fill=0, width=10)
     image.save(small)
@@ -208,7 +241,6 @@ def test_a_picture_over_the_limit_stays_in_the_browser(app_page, server, tmp_pat
 
 def test_a_large_phone_photo_reaches_the_kernel(app_page, tmp_path):
     """Over Tornado's default 10 MB websocket message limit, under the app's 20 MB: it must arrive."""
-    from PIL import Image, ImageDraw
 
     page = app_page.page
     app_page.tab("Upload")

@@ -50,22 +50,24 @@ def kept_out_lower_words(path, count: int, seed: int) -> list[dict]:
 class Replay:
     """Strokes as mouse moves on the Word pad, and the points the pad gets from them.
 
-    Chromium gives a page whole CSS pixels (clientX, clientY), and ipycanvas turns them into the
-    canvas's pixels as `width * (clientX - rect.left) / rect.width` (its border box, which is not on
-    whole pixels: the stylesheet sizes the pad). So the test moves the mouse to whole pixels itself
-    and works out the same doubles: the pad's strokes, exactly, to read offline."""
+    Chromium gives a page whole CSS pixels (clientX, clientY), and the pad (pad.js) turns them into
+    the canvas's pixels as `(clientX - left) * width / inner width`, inside its border (which is not
+    on whole pixels: the stylesheet sizes the pad). So the test moves the mouse to whole pixels
+    itself and works out the same doubles: the pad's strokes, exactly, to read offline."""
 
     def __init__(self, page, canvas: str):
-        frame = page.locator(canvas).evaluate("c => { const r = c.getBoundingClientRect(); "
-                                              "return [r.left, r.top, r.width, r.height, c.width, c.height]; }")
+        frame = page.locator(canvas).evaluate(
+            "c => { const r = c.getBoundingClientRect(); "
+            "return [r.left + c.clientLeft, r.top + c.clientTop, r.width - 2 * c.clientLeft, "
+            "r.height - 2 * c.clientTop, c.width, c.height]; }")
         self.left, self.top, self.width, self.height, self.pixels_x, self.pixels_y = frame
 
     def client(self, x: float, y: float) -> tuple[int, int]:
         return (round(self.left + x * self.width / self.pixels_x), round(self.top + y * self.height / self.pixels_y))
 
     def pad(self, cx: int, cy: int) -> tuple[float, float]:
-        """What the pad records for a move to (cx, cy): ipycanvas's arithmetic, in the same order."""
-        x, y = self.pixels_x * (cx - self.left) / self.width, self.pixels_y * (cy - self.top) / self.height
+        """What the pad records for a move to (cx, cy): pad.js's arithmetic, in the same order."""
+        x, y = (cx - self.left) * self.pixels_x / self.width, (cy - self.top) * self.pixels_y / self.height
         return (min(max(x, 0.0), self.pixels_x), min(max(y, 0.0), self.pixels_y))
 
     def strokes(self, strokes) -> tuple[list[list[tuple[int, int]]], list[list[tuple[float, float]]]]:

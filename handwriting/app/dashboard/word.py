@@ -190,8 +190,7 @@ class WordTab:
         self.show(reading, boxed, self.row_id)
         self.status.value = ""
         if reading.letters:
-            png = self.pad.png if self.pad.png is not None else strokes_png(strokes, PAD_WIDTH, PAD_HEIGHT,
-                                                                            self.pad.pen.value)
+            png = strokes_png(strokes, PAD_WIDTH, PAD_HEIGHT, self.pad.pen.value)  # until the browser's pixels come
             self.row_id = self._store(reader, reading, png, strokes, self.row_id)
             self.show(reading, boxed, self.row_id)
 
