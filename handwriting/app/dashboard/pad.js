@@ -62,8 +62,6 @@ function render({ model, el }) {
     }, "image/png");
   }
 
-  // Pointer events are the mouse, a finger and a stylus alike. The pointer is captured, so a pen
-  // that leaves the pad still belongs to its stroke (held at the edge) until it lifts.
   // The canvas's own pixels under the pointer: the page's CSS pixels inside its border, scaled.
   function at(event) {
     const box = canvas.getBoundingClientRect();
@@ -73,6 +71,8 @@ function render({ model, el }) {
     return [Math.min(Math.max(x, 0), width), Math.min(Math.max(y, 0), height)];
   }
 
+  // Pointer events are the mouse, a finger and a stylus alike. The pointer is captured, so a pen
+  // that leaves the pad still belongs to its stroke (held at the edge) until it lifts.
   function down(event) {
     if (event.pointerType === "mouse" && event.button !== 0) return;
     event.preventDefault();
@@ -95,8 +95,14 @@ function render({ model, el }) {
   }
 
   function up(event) {
-    if (current === null) return;
     move(event);
+    finish();
+  }
+
+  // A cancelled pointer (the browser took the touch over) ends the stroke where it last was: its
+  // own position may be anywhere.
+  function finish() {
+    if (current === null) return;
     const stroke = current;
     current = null;
     model.send({ event: "stroke", points: stroke });
@@ -117,7 +123,7 @@ function render({ model, el }) {
   canvas.addEventListener("pointerdown", down);
   canvas.addEventListener("pointermove", move);
   canvas.addEventListener("pointerup", up);
-  canvas.addEventListener("pointercancel", up);
+  canvas.addEventListener("pointercancel", finish);
   model.on("change:edits", edited);
   model.on("change:pen_width", paint);
   paint();
