@@ -2,8 +2,8 @@
 
 Two figures, each next to a baseline measured in the same run on the same machine:
 
-- page open -> canvas ready: from navigation start until the drawing pad is painted (the kernel
-  is connected and has answered the pad's client-ready event). Baseline: the same Voila settings
+- page open -> canvas ready: from navigation start until the drawing pad is painted (the page has
+  its kernel's widgets, and the pad has painted its paper). Baseline: the same Voila settings
   serving a notebook with one Button, until the button is shown. Goal: <= 3 s.
 - pen-up -> prediction shown: from the browser's pointerup to the letter on the page, while
   replaying real pen trajectories (shared/data/strokes_letters.json, else simple synthetic
