@@ -22,7 +22,7 @@ CSS = """
 .hw-controls { gap: 8px; align-items: center; flex-wrap: wrap; }
 .hw-pad { border: 1px solid var(--hw-line); border-radius: 8px; background: #fff; touch-action: none;
   cursor: crosshair; box-shadow: 0 1px 3px rgba(0,0,0,.08); }
-.hw-word-canvas { width: 100% !important; max-width: 840px; height: auto !important; }
+.hw-word-canvas { width: 100% !important; max-width: 840px; height: auto !important; box-sizing: border-box; }
 .hw-app .jupyter-button { border-radius: 6px; background: var(--hw-panel); border: 1px solid var(--hw-line);
   color: var(--hw-ink); font-size: 14px; padding: 0 14px; }
 .hw-app .jupyter-button:hover:enabled { background: #eaeef2; box-shadow: none; }
