@@ -49,6 +49,7 @@ class KernelManager(AsyncMappingKernelManager):
         self._seen_by_culler: set[str] = set()
         self._first_fill: int | None = None  # the pool's kernels started with the server, not held
         self._arrived = self._refilled = float("-inf")
+        self._waiting: list[asyncio.Task] = []  # replacements waiting for their turn, oldest first
 
     @staticmethod
     def _now() -> float:
@@ -83,13 +84,18 @@ class KernelManager(AsyncMappingKernelManager):
         # Any other start follows a visitor taking a kernel (or starting one): a page is arriving.
         me, asked = asyncio.current_task(), self._now()
         self._arrived = asked
-        while me in self._pool_entries():
-            now = self._now()
-            # The spacing first: it is free, and every waiting replacement asks ten times a second.
-            if (now - self._refilled >= REFILL_SPACING and self._pages_quiet_for() >= REFILL_QUIET) \
-                    or now - asked >= REFILL_MAX_WAIT:
-                break
-            await asyncio.sleep(REFILL_POLL)
+        self._waiting.append(me)
+        try:
+            while me in self._pool_entries():
+                now = self._now()
+                # In the order they were asked for; the spacing first: it is free, and every waiting
+                # replacement asks ten times a second.
+                if (self._waiting[0] is me and now - self._refilled >= REFILL_SPACING
+                        and self._pages_quiet_for() >= REFILL_QUIET) or now - asked >= REFILL_MAX_WAIT:
+                    break
+                await asyncio.sleep(REFILL_POLL)
+        finally:
+            self._waiting.remove(me)
         self._refilled = self._now()
 
     def _touch(self, kernel_id: str) -> None:
