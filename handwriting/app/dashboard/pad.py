@@ -58,7 +58,6 @@ class Pad:
         self.canvas = InkCanvas(width=width, height=height, canvas_classes=["hw-pad", css_class],
                                 pen_width=pen_width, layout=layout)
         self.strokes: list[list[tuple[float, float]]] = []
-        self.png: bytes | None = None      # the browser's pixels of the pad as it is now, once sent
         self.on_pen_up = on_pen_up
         self.on_image = on_image
         self.pen = widgets.IntSlider(value=pen_width, min=2, max=30, step=1, description="Pen",
@@ -79,7 +78,6 @@ class Pad:
                 log.warning("ignored a stroke that is not a list of points inside the pad")
                 return
             self.strokes.append(stroke)
-            self.png = None
             self.canvas.strokes = self._synced()  # a page that reconnects paints it again
             if self.on_pen_up is not None:
                 try:
@@ -95,10 +93,9 @@ class Pad:
             if not self._is_picture_of_pad(png):
                 log.warning("ignored a picture of the pad that is not a PNG of its size")
                 return
-            self.png = png
             if self.on_image is not None:
                 try:
-                    self.on_image(self.png)
+                    self.on_image(png)
                 except Exception:
                     log.exception("image handler failed")
 
@@ -128,7 +125,6 @@ class Pad:
 
     def _edited(self) -> None:
         """The kernel changed the strokes: the page paints them and sends their picture."""
-        self.png = None
         with self.canvas.hold_sync():
             self.canvas.strokes = self._synced()
             self.canvas.edits += 1
