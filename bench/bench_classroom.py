@@ -336,7 +336,8 @@ class Page:
         await self.context.add_init_script(PAGE_PROBES + SHOWN_PROBE)
         self.page = await self.context.new_page()
         self.page.on("pageerror", lambda e: self.visitor.errors.append(f"page: {e}"[:300]))
-        self.page.on("console", lambda m: m.type == "error" and self.visitor.errors.append(f"console: {m.text}"[:300]))
+        self.page.on("console", lambda m: m.type == "error" and self.visitor.errors.append(
+            f"console: {m.text} ({m.location.get('url', '?')})"[:300]))
         try:
             await self.page.goto(url, timeout=ready_timeout * 1000)
             self.visitor.ready_ms = round(await asyncio.wait_for(
@@ -541,6 +542,8 @@ async def run(playwright, args, runtime: str, pages: int, work: Path, repeat: in
             "errors": [f"page {v.index}: {e}" for v in visitors for e in v.errors],
         })
         result["nothing_lost"] = result["rows_stored"] == drawings == result["letters_read"]
+        if result["errors"]:  # what the server said, for finding out why (its log goes with the run)
+            result["server_log_tail"] = server.log.read_text(errors="replace").splitlines()[-80:]
         # Memory back is the serving's, not the runtime's: measured once, on the first runtime.
         if pages == 4 and not args.no_memory_back and runtime == args.runtime[0] and repeat == 0:
             result["memory_back"] = await memory_back(server, [p for p, _ in open_pages])

@@ -65,9 +65,9 @@ READY_TIMEOUT = 120  # seconds: past this the address is printed anyway, with a 
 # A base URL's path segments: no characters that need escaping in an address, and none of the
 # regular-expression ones (Voila builds its routes as regular expressions from the base URL).
 BASE_SEGMENT = re.compile(r"[A-Za-z0-9._~@%:-]+")
-# Fetched (HEAD) under the base URL once the kernels are ready: a static file of Voila's own that
-# every page loads, so the server answers at the address that will be printed.
-PROBE_PATH = "voila/static/voila.js"
+# Fetched (HEAD) under the base URL once the kernels are ready: the page's front end, which every
+# page loads (handwriting/app/frontend), so the server answers at the address that will be printed.
+PROBE_PATH = "voila/templates/handwriting/static/page.js"
 CONVERT = [sys.executable, "-m", "handwriting.cli", "litert"]  # + the .keras files: `handwriting litert`
 
 # The defaults are voila.json's, so that Voila run by hand and the launcher agree.

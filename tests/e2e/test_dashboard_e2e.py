@@ -56,6 +56,9 @@ def test_page_loads_everything_from_the_server_itself(app_page, server):
     mine = (server.url, server.url.replace("http", "ws"), "data:", "blob:" + server.url)
     outside = [u for u in app_page.requests if not u.startswith(mine)]
     assert outside == [], f"the page asked the network for {outside[:5]}"
+    # Its code is the app's own front end (handwriting/app/frontend): one script, not JupyterLab's
+    scripts = [u.partition("?")[0] for u in app_page.requests if u.partition("?")[0].endswith(".js")]
+    assert [u.rsplit("/", 1)[-1] for u in scripts] == ["page.js"], scripts
     assert page.title() == "Handwriting"
     assert page.locator(".hw-prediction").is_visible() and page.locator(".hw-tabs").is_visible()
 
