@@ -1,9 +1,9 @@
 // anywidget's two classes, for the page's widget manager (page.js): a widget whose front end is an
 // ES module sent by its kernel (`_esm`: the pad, handwriting/app/dashboard/pad.js).
 //
-// anywidget's own front end is 280 KB of JavaScript in two more files (it brings a UI framework);
-// the pad needs only this: import the module, call its `initialize` once per model and its
-// `render` once per view, and the function `render` returns when the view goes.
+// anywidget's own front end is 280 KB of JavaScript in two more files; the pad needs only this:
+// import the module, call its `initialize` once per model and its `render` once per view, and the
+// function `render` returns when the view goes.
 
 import { DOMWidgetModel, DOMWidgetView } from "@jupyter-widgets/base";
 
