@@ -28,8 +28,8 @@ pictures (26-30 % exact against 0.3 %) but capitals worse than this one (docs/wo
 
 The pen model reads words drawn on the Word pad in any case, from their pen trajectories
 (`handwriting.words.pen`): UNIPEN's real pen-written words (`unipen/words.json`), each distorted 5
-times, and words composed of the UNIPEN capitals and lower-case letters, 15 epochs (about 50
-minutes). It never learns from the labs of fold 0 (`handwriting.words.folds`), whose words its card
+times, and words composed of the UNIPEN capitals and lower-case letters, 20 epochs (about an hour
+alone here). It never learns from the labs of fold 0 (`handwriting.words.folds`), whose words its card
 reads; `handwriting ship pen --fold K` trains the same recipe without fold K instead, into
 models/local/pen-fold<K>.keras: the fold models `bench/words_any_case.py` measures.
 
@@ -62,7 +62,7 @@ LETTER_EPOCHS = 8
 NOT_LETTERS = 0.1
 WORD_PIECES = 0.15
 WORD_EPOCHS = 20
-PEN_EPOCHS, PEN_COPIES = 15, 5
+PEN_EPOCHS, PEN_COPIES = 20, 5
 COMPOSED = local_models_dir() / "words-composed.keras"  # the word model's stage 1
 WORD_FOLDS, WORD_HELD_OUT = 3, (0, 0)  # the shipped word model never sees writer fold 0 and text fold 0 of 3
 # The parameters of `handwriting train` and notebook 3 that are extra pictures, not TrainConfig's.
