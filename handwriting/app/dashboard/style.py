@@ -50,7 +50,7 @@ CSS = """
 .hw-error { background: var(--hw-err-bg); border-radius: 6px; padding: 8px 12px; }
 .hw-result { display: flex; flex-direction: column; gap: 12px; padding: 14px 18px; background: var(--hw-panel);
   border: 1px solid var(--hw-line); border-radius: 10px; min-height: 250px; box-sizing: border-box; }
-.hw-result-head { display: flex; align-items: center; gap: 18px; }
+.hw-result-head { display: flex; align-items: center; gap: 18px; flex-wrap: wrap; }  /* a phone: the reading, then the rest */
 .hw-result-body { display: flex; gap: 24px; align-items: flex-start; flex-wrap: wrap; }
 .hw-letter { font-size: 88px; line-height: 1; font-weight: 700; min-width: 64px; text-align: center; }
 .hw-letter-small { font-size: 48px; min-width: 40px; }
