@@ -28,11 +28,15 @@ def attach_small(pieces: list[Piece], height: float) -> list[Piece]:
         if not big:
             break
         cx = (p.left + p.right) / 2
-        target = min(big, key=lambda b: abs((b.left + b.right) / 2 - cx))
+        # The piece it lies over (or the nearest beside it), then the nearest centre: an i's dot over a
+        # joined-up word drawn in one stroke is far from the word's centre, but over its ink.
+        target = min(big, key=lambda b: (max(0, b.left - p.right, p.left - b.right), abs((b.left + b.right) / 2 - cx)))
         near_x = overlap(p.left, p.right, target.left, target.right) > 0 or \
             min(abs(p.left - target.right), abs(target.left - p.right)) <= 0.15 * height
         near_y = overlap(p.top, p.bottom, target.top - height // 2, target.bottom + height // 4) > 0
-        if near_x and near_y and p.area >= 0.02 * target.area:
+        # A pen stroke is never too small to keep: an i's dot or a t's bar is tiny beside a joined-up word
+        # drawn in one stroke, and the pen model reads every stroke of a word (docs/words.md).
+        if near_x and near_y and (p.area >= 0.02 * target.area or p.paths):
             i = next(k for k, b in enumerate(big) if b is target)
             big[i] = merge_pieces(target, p)
     return big

@@ -1,5 +1,6 @@
 """Cutting a line into words (`segment.word_groups`): real joined-up words from unipen/words.json stay
-one word each, and two of them side by side split at the gap between them, not inside either."""
+one word each, two of them side by side split at the gap between them, not inside either, and
+every stroke of a word reaches its line (`segment.stroke_line`)."""
 
 from __future__ import annotations
 
@@ -86,3 +87,19 @@ def test_two_words_a_letter_height_apart_split_between_them(joined_up):
 def test_two_words_as_close_as_letters_stay_one(joined_up):
     a, b = joined_up[:2]
     assert len(line_of(side_by_side(a["strokes"], b["strokes"], gap=0.2))[1]) == 1
+
+
+def test_every_stroke_of_a_word_reaches_its_line(shared_data):
+    """An i's dot or a t's bar beside a word joined up in one stroke is tiny, and far from the word's
+    centre; it is still the writer's, and the pen model reads every stroke of the line. (They were
+    dropped as specks: 15 of these 589 words lost one, and the reader read 2 points fewer of fold 0's
+    lower-case words than the pen model alone.)"""
+    words = [r for r in first_records(shared_data / "unipen" / "words.json", 1000) if len(r["strokes"]) >= 2]
+    assert len(words) > 500
+    lost = []
+    for word in words:
+        page, pieces = word_strokes(word["strokes"])
+        kept = {k for p in stroke_line(page, pieces).pieces for k, _ in p.paths}
+        if len(kept) < len(pieces):
+            lost.append(word["label"])
+    assert not lost, f"{len(lost)} words lost strokes: {lost[:10]}"
